@@ -1,0 +1,3 @@
+export function runCli(_argv: string[]): Promise<number> {
+  return Promise.resolve(0);
+}

@@ -1,0 +1,75 @@
+import { z } from "zod";
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" })
+  .transform((value) => value.replace(/\/+$/, ""));
+
+const databaseUrl = z
+  .string()
+  .refine((value) => /^(postgres(ql)?:\/\/|sqlite:|file:)/.test(value) || !value.includes("://"), {
+    message: "must be postgres://..., sqlite:PATH, or a file path",
+  });
+
+/**
+ * Every setting of the server, read from PB_* environment variables. The description of each
+ * field is the documentation shown in docs/configuration.md.
+ */
+export const configSchema = z.object({
+  PB_PORT: z.coerce
+    .number({ error: "must be a port number" })
+    .int({ error: "must be a whole number" })
+    .min(0, { error: "must be between 0 and 65535" })
+    .max(65535, { error: "must be between 0 and 65535" })
+    .default(8080)
+    .describe("TCP port the HTTP server listens on."),
+  PB_HOST: z
+    .string()
+    .min(1, { error: "must not be empty" })
+    .default("0.0.0.0")
+    .describe("Address the HTTP server binds to."),
+  PB_DATA_DIR: z
+    .string()
+    .min(1, { error: "must not be empty" })
+    .default("./data")
+    .describe("Directory for the SQLite database, dists, git mirrors and the secret key."),
+  PB_BASE_URL: httpUrl
+    .optional()
+    .describe(
+      "Public URL of the server, used to build absolute URLs (dist URLs are frozen in composer.lock). Defaults to http://localhost:PORT.",
+    ),
+  PB_DATABASE_URL: databaseUrl
+    .optional()
+    .describe("postgres://user@host:port/db selects PostgreSQL; otherwise SQLite at DATA_DIR/broker.sqlite."),
+  PB_SECRET_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$|^[0-9a-fA-F]{64}$/, {
+      message: "must be 32 bytes, base64 (44 characters) or hex (64 characters)",
+    })
+    .optional()
+    .describe(
+      "Key that encrypts stored credentials (AES-256-GCM). Generated into DATA_DIR/secret.key (mode 0600) when absent.",
+    ),
+  PB_ALLOW_PRIVATE_SOURCES: booleanFlag
+    .default(false)
+    .describe(
+      "Allow repository URLs that resolve to loopback, link-local or private addresses, and local paths.",
+    ),
+  PB_LOG_LEVEL: z
+    .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
+      error: "must be one of trace, debug, info, warn, error, fatal, silent",
+    })
+    .default("info")
+    .describe("Minimum level of the operational log on stdout."),
+  PB_MAX_UPLOAD_BYTES: z.coerce
+    .number({ error: "must be a number of bytes" })
+    .int({ error: "must be a whole number" })
+    .positive({ error: "must be positive" })
+    .default(64 * 1024 * 1024)
+    .describe("Largest accepted upload (compressed), and largest decompressed archive."),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;

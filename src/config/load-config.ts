@@ -1,0 +1,56 @@
+import path from "node:path";
+import { z } from "zod";
+import { configSchema } from "./config-schema.ts";
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly baseUrl: string;
+  readonly database: { readonly kind: "sqlite"; readonly file: string } | { readonly kind: "postgres"; readonly url: string };
+  readonly secretKey: string | undefined;
+  readonly allowPrivateSources: boolean;
+  readonly logLevel: string;
+  readonly maxUploadBytes: number;
+}
+
+/** Raised when an environment variable breaks a rule of the schema; the message names both. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const picked = Object.fromEntries(
+    Object.keys(configSchema.shape).map((key) => [key, env[key] === "" ? undefined : env[key]]),
+  );
+  const parsed = configSchema.safeParse(picked);
+  if (!parsed.success) {
+    throw new ConfigError(describeIssues(parsed.error));
+  }
+  const raw = parsed.data;
+  const dataDir = path.resolve(raw.PB_DATA_DIR);
+  const shownHost = raw.PB_HOST === "0.0.0.0" || raw.PB_HOST === "::" ? "localhost" : raw.PB_HOST;
+  return {
+    port: raw.PB_PORT,
+    host: raw.PB_HOST,
+    dataDir,
+    baseUrl: raw.PB_BASE_URL ?? `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${raw.PB_PORT}`,
+    database: databaseFrom(raw.PB_DATABASE_URL, dataDir),
+    secretKey: raw.PB_SECRET_KEY,
+    allowPrivateSources: raw.PB_ALLOW_PRIVATE_SOURCES,
+    logLevel: raw.PB_LOG_LEVEL,
+    maxUploadBytes: raw.PB_MAX_UPLOAD_BYTES,
+  };
+}
+
+function databaseFrom(url: string | undefined, dataDir: string): Config["database"] {
+  if (url === undefined) return { kind: "sqlite", file: path.join(dataDir, "broker.sqlite") };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: "postgres", url };
+  const file = url.replace(/^(sqlite|file):/, "");
+  return { kind: "sqlite", file: file === ":memory:" ? file : path.resolve(file) };
+}
+
+function describeIssues(error: z.ZodError): string {
+  const lines = error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+  return `Invalid configuration:\n${lines.join("\n")}`;
+}

@@ -1,0 +1,36 @@
+import type { Logger } from "./logger.ts";
+
+/**
+ * Named operational log lines. Keeping them here keeps their shape stable for people who parse
+ * the stream (the docs show these exact messages).
+ */
+export function logRequestCompleted(
+  logger: Logger,
+  requestId: string,
+  context: { method: string; path: string; status: number; duration: number },
+): void {
+  logger.info({ requestId, context }, "Request completed");
+}
+
+export function logServerListening(logger: Logger, context: { url: string; database: string }): void {
+  logger.info({ context }, "Server listening");
+}
+
+export function logServerStopping(logger: Logger, context: { signal: string }): void {
+  logger.info({ context }, "Server stopping");
+}
+
+export function logMigrationsApplied(logger: Logger, context: { applied: string[] }): void {
+  logger.info({ context }, "Database migrations applied");
+}
+
+export function logUnhandledError(logger: Logger, requestId: string, error: unknown): void {
+  logger.error({ requestId, error }, "Unhandled error");
+}
+
+export function logSyncFinished(
+  logger: Logger,
+  context: { repositoryId: string; status: string; added: number; removed: number; skipped: number },
+): void {
+  logger.info({ context }, "Repository sync finished");
+}

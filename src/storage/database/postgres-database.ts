@@ -1,0 +1,35 @@
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import type { Database } from "./database-schema.ts";
+import type { DatabaseHandle } from "./database-handle.ts";
+
+const INT8_OID = 20;
+
+/** Connects to PostgreSQL; the pool is created lazily by Kysely on the first query. */
+export function openPostgresDatabase(url: string, options: { maxConnections?: number } = {}): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+  // COUNT(*) and SUM() return int8; our counts fit in a double.
+  pool.on("connect", (client) => {
+    client.setTypeParser(INT8_OID, (value: string) => Number(value));
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    engine: "postgres",
+    description: redactPassword(url),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+function redactPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "postgres://(unparsable)";
+  }
+}
