@@ -7,7 +7,10 @@ module.exports = {
       severity: "error",
       from: { path: "^src/composer/" },
       to: {
-        path: ["^src/(http|storage|sources|catalog|access|cli|jobs)/", "^(node:)?(fs|fs/promises|child_process|net|http|https|dns)$"],
+        path: [
+          "^src/(http|storage|sources|catalog|access|cli|jobs)/",
+          "^(node:)?(fs|fs/promises|child_process|net|http|https|dns)$",
+        ],
         dependencyTypesNot: ["type-only"],
       },
     },
@@ -17,7 +20,11 @@ module.exports = {
       severity: "error",
       from: { path: "^src/http/" },
       to: {
-        path: ["^src/storage/database/(sqlite|postgres)", "^src/storage/blobs/fs-", "^src/sources/git/git-cli"],
+        path: [
+          "^src/storage/database/(sqlite|postgres)",
+          "^src/storage/blobs/fs-",
+          "^src/sources/git/git-cli",
+        ],
         dependencyTypesNot: ["type-only"],
       },
     },

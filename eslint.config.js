@@ -23,6 +23,8 @@ export default tseslint.config(
     rules: {
       "no-console": "off",
       "@typescript-eslint/no-non-null-assertion": "off",
+      // Test helpers return parsed JSON typed by the caller, like JSON.parse.
+      "@typescript-eslint/no-unnecessary-type-parameters": "off",
     },
   },
   {

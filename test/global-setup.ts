@@ -17,7 +17,8 @@ export async function setup(project: TestProject): Promise<void> {
     cluster = await startPostgresCluster();
     project.provide("postgresUrl", cluster.url);
   } else {
-    if (process.env.CI === "true") throw new Error("PostgreSQL 15 server binaries are required under CI=true");
+    if (process.env.CI === "true")
+      throw new Error("PostgreSQL 15 server binaries are required under CI=true");
     project.provide("postgresUrl", null);
   }
 }

@@ -11,7 +11,7 @@ const httpUrl = z
 const databaseUrl = z
   .string()
   .refine((value) => /^(postgres(ql)?:\/\/|sqlite:|file:)/.test(value) || !value.includes("://"), {
-    message: "must be postgres://..., sqlite:PATH, or a file path",
+    error: "must be postgres://..., sqlite:PATH, or a file path",
   });
 
 /**
@@ -47,7 +47,7 @@ export const configSchema = z.object({
   PB_SECRET_KEY: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$|^[0-9a-fA-F]{64}$/, {
-      message: "must be 32 bytes, base64 (44 characters) or hex (64 characters)",
+      error: "must be 32 bytes, base64 (44 characters) or hex (64 characters)",
     })
     .optional()
     .describe(

@@ -7,7 +7,8 @@ export interface Config {
   readonly host: string;
   readonly dataDir: string;
   readonly baseUrl: string;
-  readonly database: { readonly kind: "sqlite"; readonly file: string } | { readonly kind: "postgres"; readonly url: string };
+  readonly database:
+    { readonly kind: "sqlite"; readonly file: string } | { readonly kind: "postgres"; readonly url: string };
   readonly secretKey: string | undefined;
   readonly allowPrivateSources: boolean;
   readonly logLevel: string;
@@ -34,7 +35,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     port: raw.PB_PORT,
     host: raw.PB_HOST,
     dataDir,
-    baseUrl: raw.PB_BASE_URL ?? `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${raw.PB_PORT}`,
+    baseUrl:
+      raw.PB_BASE_URL ?? `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${raw.PB_PORT}`,
     database: databaseFrom(raw.PB_DATABASE_URL, dataDir),
     secretKey: raw.PB_SECRET_KEY,
     allowPrivateSources: raw.PB_ALLOW_PRIVATE_SOURCES,

@@ -27,9 +27,14 @@ export class DomainError extends Error {
   }
 }
 
-export const invalidInput = (code: string, message: string, extensions?: Record<string, unknown>): DomainError =>
-  new DomainError("invalid", code, message, extensions);
+export const invalidInput = (
+  code: string,
+  message: string,
+  extensions?: Record<string, unknown>,
+): DomainError => new DomainError("invalid", code, message, extensions);
 
-export const notFound = (code: string, message: string): DomainError => new DomainError("not-found", code, message);
+export const notFound = (code: string, message: string): DomainError =>
+  new DomainError("not-found", code, message);
 
-export const conflict = (code: string, message: string): DomainError => new DomainError("conflict", code, message);
+export const conflict = (code: string, message: string): DomainError =>
+  new DomainError("conflict", code, message);

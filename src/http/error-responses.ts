@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
 import { DomainError, type ErrorKind } from "../errors/domain-error.ts";
+import type { AppEnv } from "./app-env.ts";
 
 const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
   invalid: 400,
@@ -41,9 +42,9 @@ export interface Problem {
  * Composer routes they are sent as `application/json` with a `warning` member too, because
  * Composer prints `warning` only when the Content-Type is exactly `application/json`.
  */
-export function errorResponse(c: Context, error: unknown): Response {
+export function errorResponse(c: Context<AppEnv>, error: unknown): Response {
   const problem = toProblem(error, c.get("requestId"));
-  const composer = c.get("composerRoute") === true;
+  const composer = c.get("composerRoute");
   const body = composer ? { ...problem, warning: problem.detail } : problem;
   const headers: Record<string, string> = {
     "content-type": composer ? "application/json" : "application/problem+json",
@@ -61,9 +62,14 @@ export function toProblem(error: unknown, requestId: string | undefined): Proble
     const detail = errors.map((e) => (e.path === "" ? e.message : `${e.path}: ${e.message}`)).join("; ");
     return problem(400, "InvalidRequest", detail, { errors });
   }
-  return problem(500, "InternalError", "The server failed to handle this request; the request id identifies it in the server log.", {
-    requestId,
-  });
+  return problem(
+    500,
+    "InternalError",
+    "The server failed to handle this request; the request id identifies it in the server log.",
+    {
+      requestId,
+    },
+  );
 }
 
 export function problem(

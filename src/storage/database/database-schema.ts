@@ -24,6 +24,10 @@ export interface RepositoriesTable {
   /** AES-256-GCM sealed JSON of the credentials, or null. Never leaves the server. */
   credentials: string | null;
   status: RepositoryStatus;
+  /** The remote's default branch as of the last sync; its version carries `default-branch: true`. */
+  default_branch: string | null;
+  /** A sync holds the repository until this time (a lease, so a crashed sync does not block forever). */
+  sync_lease_until: string | null;
   last_error: string | null;
   last_synced_at: string | null;
   created_at: string;

@@ -17,8 +17,10 @@ export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationOutc
   const { error, results = [] } = await migrator.migrateToLatest();
   const failed = results.find((result) => result.status === "Error");
   if (error !== undefined) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`Database migration ${failed?.migrationName ?? "(unknown)"} failed: ${reason}`, { cause: error });
+    const reason = error instanceof Error ? error.message : JSON.stringify(error);
+    throw new Error(`Database migration ${failed?.migrationName ?? "(unknown)"} failed: ${reason}`, {
+      cause: error,
+    });
   }
   return { applied: results.filter((r) => r.status === "Success").map((r) => r.migrationName) };
 }

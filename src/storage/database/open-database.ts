@@ -4,5 +4,7 @@ import { openPostgresDatabase } from "./postgres-database.ts";
 import { openSqliteDatabase } from "./sqlite-database.ts";
 
 export function openDatabase(database: Config["database"]): DatabaseHandle {
-  return database.kind === "postgres" ? openPostgresDatabase(database.url) : openSqliteDatabase(database.file);
+  return database.kind === "postgres"
+    ? openPostgresDatabase(database.url)
+    : openSqliteDatabase(database.file);
 }

@@ -3,14 +3,12 @@ import pg from "pg";
 import type { Database } from "./database-schema.ts";
 import type { DatabaseHandle } from "./database-handle.ts";
 
-const INT8_OID = 20;
-
 /** Connects to PostgreSQL; the pool is created lazily by Kysely on the first query. */
 export function openPostgresDatabase(url: string, options: { maxConnections?: number } = {}): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
   // COUNT(*) and SUM() return int8; our counts fit in a double.
   pool.on("connect", (client) => {
-    client.setTypeParser(INT8_OID, (value: string) => Number(value));
+    client.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {

@@ -9,6 +9,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("url", "text", (c) => c.notNull())
     .addColumn("credentials", "text")
     .addColumn("status", "text", (c) => c.notNull())
+    .addColumn("default_branch", "text")
+    .addColumn("sync_lease_until", "text")
     .addColumn("last_error", "text")
     .addColumn("last_synced_at", "text")
     .addColumn("created_at", "text", (c) => c.notNull())
@@ -40,7 +42,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("details", "text", (c) => c.notNull())
     .addColumn("error", "text")
     .execute();
-  await db.schema.createIndex("sync_runs_repository").on("sync_runs").columns(["repository_id", "started_at"]).execute();
+  await db.schema
+    .createIndex("sync_runs_repository")
+    .on("sync_runs")
+    .columns(["repository_id", "started_at"])
+    .execute();
 
   await db.schema
     .createTable("packages")
@@ -67,7 +73,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("updated_at", "text", (c) => c.notNull())
     .addUniqueConstraint("package_versions_name_version", ["package_name", "version_normalized"])
     .execute();
-  await db.schema.createIndex("package_versions_repository").on("package_versions").column("repository_id").execute();
+  await db.schema
+    .createIndex("package_versions_repository")
+    .on("package_versions")
+    .column("repository_id")
+    .execute();
   await db.schema.createIndex("package_versions_dist").on("package_versions").column("dist_sha256").execute();
 
   await db.schema
@@ -100,5 +110,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("revision", "integer", (c) => c.notNull())
     .addColumn("changed_at", "text", (c) => c.notNull())
     .execute();
-  await sql`insert into catalog_state (id, revision, changed_at) values (1, 0, '1970-01-01T00:00:00.000Z')`.execute(db);
+  await sql`insert into catalog_state (id, revision, changed_at) values (1, 0, '1970-01-01T00:00:00.000Z')`.execute(
+    db,
+  );
 }

@@ -1,0 +1,88 @@
+import { requirePackage, type AccessGrant } from "../access/access-grant.ts";
+import type { JsonValue, VersionEntry } from "../composer/json-value.ts";
+import { buildP2Document } from "../composer/p2-document.ts";
+import { buildPackagesJson } from "../composer/packages-json.ts";
+import { isValidPackageName } from "../composer/package-name.ts";
+import { compareNormalizedVersions } from "../composer/version-parser.ts";
+import { notFound } from "../errors/domain-error.ts";
+import type { CatalogRecords, StoredVersion } from "../storage/database/catalog-records.ts";
+import { BoundedCache } from "./bounded-cache.ts";
+import { distUrl } from "./dist-url.ts";
+import { metadataDocument, type MetadataDocument } from "./metadata-document.ts";
+
+interface CachedP2 {
+  readonly updatedAt: string;
+  readonly document: MetadataDocument;
+}
+
+/**
+ * Serves the Composer metadata: packages.json (only what the token may see) and the p2 documents.
+ * Rendered documents are cached in memory and revalidated against the database on every request
+ * (one indexed lookup), so changes made by another process are seen at once.
+ */
+export class CatalogReader {
+  readonly #records: CatalogRecords;
+  readonly #baseUrl: string;
+  readonly #p2Cache = new BoundedCache<string, CachedP2>(20_000);
+  readonly #rootCache = new BoundedCache<string, MetadataDocument>(256);
+  #names: { revision: number; names: string[] } | undefined;
+
+  constructor(options: { records: CatalogRecords; baseUrl: string }) {
+    this.#records = options.records;
+    this.#baseUrl = options.baseUrl;
+  }
+
+  async packagesJson(grant: AccessGrant): Promise<MetadataDocument> {
+    const { revision, changedAt } = await this.#records.revision();
+    const key = `${revision}\u0000${grant.patternsKey}`;
+    const cached = this.#rootCache.get(key);
+    if (cached !== undefined) return cached;
+    const names = (await this.#allNames(revision)).filter((name) => grant.canSeePackage(name));
+    const document = metadataDocument(
+      buildPackagesJson({ baseUrl: this.#baseUrl, packageNames: names }),
+      changedAt,
+    );
+    this.#rootCache.set(key, document);
+    return document;
+  }
+
+  async p2(name: string, dev: boolean, grant: AccessGrant): Promise<MetadataDocument> {
+    if (!isValidPackageName(name)) throw notFound("PackageNotFound", `package "${name}" does not exist`);
+    requirePackage(grant, name);
+    const updatedAt = await this.#records.packageUpdatedAt(name);
+    if (updatedAt === null) throw notFound("PackageNotFound", `package "${name}" does not exist`);
+    const key = `${name}${dev ? "~dev" : ""}`;
+    const cached = this.#p2Cache.get(key);
+    if (cached?.updatedAt === updatedAt) return cached.document;
+    const versions = await this.#records.versions(name, dev);
+    versions.sort((a, b) => compareNormalizedVersions(b.versionNormalized, a.versionNormalized));
+    const entries = versions.map((version) => this.#entry(version));
+    const document = metadataDocument(buildP2Document(name, entries), updatedAt);
+    this.#p2Cache.set(key, { updatedAt, document });
+    return document;
+  }
+
+  async #allNames(revision: number): Promise<string[]> {
+    if (this.#names?.revision !== revision) {
+      this.#names = { revision, names: await this.#records.packageNames() };
+    }
+    return this.#names.names;
+  }
+
+  #entry(version: StoredVersion): VersionEntry {
+    const stored = JSON.parse(version.metadata) as VersionEntry;
+    const dist: JsonValue = {
+      type: "zip",
+      url: distUrl(this.#baseUrl, version),
+      reference: version.reference,
+      shasum: version.distSha1,
+    };
+    const entry: VersionEntry = {};
+    for (const [key, value] of Object.entries(stored)) {
+      entry[key] = value;
+      if (key === "source") entry.dist = dist;
+    }
+    if (!("dist" in entry)) entry.dist = dist;
+    return entry;
+  }
+}

@@ -1,0 +1,57 @@
+import { requirePackage, type AccessGrant } from "../access/access-grant.ts";
+import { isValidPackageName } from "../composer/package-name.ts";
+import { notFound } from "../errors/domain-error.ts";
+import type { BlobStore } from "../storage/blobs/blob-store.ts";
+import type { CatalogRecords } from "../storage/database/catalog-records.ts";
+
+export interface DistDownload {
+  readonly packageName: string;
+  readonly versionNormalized: string;
+  readonly size: number;
+  readonly sha1: string;
+  readonly sha256: string;
+  readonly lastModified: Date;
+  readonly stream: ReadableStream<Uint8Array>;
+}
+
+/** Opens the zip of one package version for download, after checking the token may see it. */
+export class DistReader {
+  readonly #records: CatalogRecords;
+  readonly #blobs: BlobStore;
+
+  constructor(options: { records: CatalogRecords; blobs: BlobStore }) {
+    this.#records = options.records;
+    this.#blobs = options.blobs;
+  }
+
+  async open(
+    packageName: string,
+    versionNormalized: string,
+    reference: string,
+    grant: AccessGrant,
+  ): Promise<DistDownload> {
+    const missing = notFound(
+      "DistNotFound",
+      `no dist for ${packageName} ${versionNormalized} (${reference})`,
+    );
+    if (!isValidPackageName(packageName)) throw missing;
+    requirePackage(grant, packageName);
+    const version = await this.#records.findVersion(packageName, versionNormalized);
+    if (version?.reference !== reference) throw missing;
+    const blob = await this.#blobs.get(version.distSha256);
+    if (blob === null)
+      throw notFound(
+        "DistNotFound",
+        `the dist of ${packageName} ${versionNormalized} is missing from storage`,
+      );
+    return {
+      packageName,
+      versionNormalized,
+      size: blob.size,
+      sha1: version.distSha1,
+      sha256: version.distSha256,
+      lastModified: new Date(Math.floor(Date.parse(version.updatedAt) / 1000) * 1000),
+      stream: blob.stream,
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { loadConfig } from "../config/load-config.ts";
+import { createLogger, type Logger } from "../observability/logger.ts";
+import { openRuntime, type Runtime } from "../runtime.ts";
+
+/** Where a command writes; injected so tests can capture it. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly isTerminal: boolean;
+}
+
+export const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  isTerminal: process.stderr.isTTY,
+};
+
+/** Commands other than `serve` keep stdout for their output: the log goes to stderr. */
+export function commandLogger(io: CliIo): Logger {
+  const config = loadConfig(io.env);
+  return createLogger({
+    level: config.logLevel === "info" ? "warn" : config.logLevel,
+    destination: {
+      write: (line: string) => {
+        io.stderr(line);
+      },
+    },
+  });
+}
+
+/** Opens the configured database (running pending migrations), runs `work`, and closes it. */
+export async function withRuntime<T>(io: CliIo, work: (runtime: Runtime) => Promise<T>): Promise<T> {
+  const config = loadConfig(io.env);
+  const runtime = await openRuntime(config, commandLogger(io));
+  try {
+    return await work(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** Prints `value` as JSON when asked, otherwise the human form. */
+export function output(io: CliIo, json: boolean, value: unknown, human: () => string): void {
+  io.stdout(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+}

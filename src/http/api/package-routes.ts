@@ -1,0 +1,63 @@
+import { Hono } from "hono";
+import type { TokenService } from "../../access/token-service.ts";
+import type { PackageUpload } from "../../catalog/package-upload.ts";
+import { DomainError } from "../../errors/domain-error.ts";
+import type { AppEnv } from "../app-env.ts";
+import { requireToken } from "../middleware/require-token.ts";
+import { readBodyBytes } from "../read-body.ts";
+
+/** /api/packages: uploads of package archives. */
+export function packageRoutes(deps: {
+  tokens: TokenService;
+  uploads: PackageUpload;
+  maxUploadBytes: number;
+}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  /**
+   * The body is the zip itself (Content-Type application/zip or application/octet-stream), or a
+   * multipart/form-data form whose `file` field is the zip.
+   */
+  app.post("/upload", requireToken(deps.tokens, "write"), async (c) => {
+    const type = (c.req.header("content-type") ?? "").toLowerCase();
+    let zip: Uint8Array;
+    if (type.startsWith("multipart/form-data")) {
+      const bytes = await readBodyBytes(c, deps.maxUploadBytes + 64 * 1024);
+      zip = await fileFromForm(
+        new Request(c.req.url, { method: "POST", headers: { "content-type": type }, body: bytes }),
+        deps.maxUploadBytes,
+      );
+    } else if (/^application\/(zip|x-zip-compressed|octet-stream)\s*(;|$)/.test(type)) {
+      zip = await readBodyBytes(c, deps.maxUploadBytes);
+    } else {
+      throw new DomainError(
+        "unsupported-media-type",
+        "UnsupportedMediaType",
+        "upload the zip as application/zip, or as the `file` field of multipart/form-data",
+      );
+    }
+    const uploaded = await deps.uploads.upload(zip, c.get("grant"));
+    return c.json(uploaded, uploaded.created ? 201 : 200);
+  });
+
+  return app;
+}
+
+/** Parses a form already read (and so bounded) into memory. */
+async function fileFromForm(request: Request, maxBytes: number): Promise<Uint8Array> {
+  let form: FormData;
+  try {
+    // The body was read with a size bound before; the undici parser only sees those bytes.
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    form = await request.formData();
+  } catch {
+    throw new DomainError("invalid", "InvalidForm", "the multipart body could not be read");
+  }
+  const file = form.get("file");
+  if (!(file instanceof File))
+    throw new DomainError("invalid", "MissingFile", "the form has no `file` field");
+  if (file.size > maxBytes) {
+    throw new DomainError("too-large", "BodyTooLarge", `the archive is larger than ${maxBytes} bytes`);
+  }
+  return new Uint8Array(await file.arrayBuffer());
+}

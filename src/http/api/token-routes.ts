@@ -1,0 +1,66 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { tokenScopes } from "../../access/token-scope.ts";
+import type { TokenService } from "../../access/token-service.ts";
+import type { AppEnv } from "../app-env.ts";
+import { requireToken } from "../middleware/require-token.ts";
+import { readJsonBody } from "../read-body.ts";
+
+const expiresAt = z.iso
+  .datetime({ offset: true, error: "expiresAt must be an ISO 8601 date-time" })
+  .transform((value) => new Date(value))
+  .nullable();
+
+const createTokenSchema = z
+  .object({
+    description: z.string().max(200),
+    scopes: z.array(z.enum(tokenScopes)).min(1).max(3).optional(),
+    packages: z.array(z.string()).max(100).optional(),
+    expiresAt: expiresAt.optional(),
+  })
+  .strict();
+
+const updateTokenSchema = z
+  .object({
+    description: z.string().max(200).optional(),
+    scopes: z.array(z.enum(tokenScopes)).min(1).max(3).optional(),
+    packages: z.array(z.string()).max(100).optional(),
+    expiresAt: expiresAt.optional(),
+  })
+  .strict();
+
+/** /api/tokens: access tokens. The secret is in the creation response only. */
+export function tokenRoutes(deps: { tokens: TokenService; maxJsonBytes: number }): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const admin = requireToken(deps.tokens, "admin");
+
+  app.get("/", admin, async (c) => c.json({ tokens: await deps.tokens.list() }));
+
+  app.post("/", admin, async (c) => {
+    const input = await readJsonBody(c, createTokenSchema, deps.maxJsonBytes);
+    const created = await deps.tokens.create({
+      description: input.description,
+      ...(input.scopes === undefined ? {} : { scopes: input.scopes }),
+      ...(input.packages === undefined ? {} : { packagePatterns: input.packages }),
+      ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
+    });
+    return c.json({ ...created.record, token: created.token }, 201);
+  });
+
+  app.get("/:id", admin, async (c) => c.json(await deps.tokens.get(c.req.param("id"))));
+
+  app.patch("/:id", admin, async (c) => {
+    const input = await readJsonBody(c, updateTokenSchema, deps.maxJsonBytes);
+    const updated = await deps.tokens.update(c.req.param("id"), {
+      ...(input.description === undefined ? {} : { description: input.description }),
+      ...(input.scopes === undefined ? {} : { scopes: input.scopes }),
+      ...(input.packages === undefined ? {} : { packagePatterns: input.packages }),
+      ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
+    });
+    return c.json(updated);
+  });
+
+  app.delete("/:id", admin, async (c) => c.json(await deps.tokens.revoke(c.req.param("id"))));
+
+  return app;
+}

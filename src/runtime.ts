@@ -1,0 +1,122 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { loadSecretKey } from "./access/load-secret-key.ts";
+import { SecretBox } from "./access/secret-box.ts";
+import { TokenService } from "./access/token-service.ts";
+import { CatalogReader } from "./catalog/catalog-reader.ts";
+import { DistReader } from "./catalog/dist-reader.ts";
+import { InstallRecorder } from "./catalog/install-recorder.ts";
+import { PackageUpload } from "./catalog/package-upload.ts";
+import { systemClock, type Clock } from "./clock/clock.ts";
+import type { Config } from "./config/load-config.ts";
+import type { Logger } from "./observability/logger.ts";
+import { GitCliMirror } from "./sources/git/git-cli-mirror.ts";
+import { RepositoryService } from "./sources/repository-service.ts";
+import { FsBlobStore } from "./storage/blobs/fs-blob-store.ts";
+import { CatalogRecords } from "./storage/database/catalog-records.ts";
+import type { DatabaseHandle } from "./storage/database/database-handle.ts";
+import { InstallCountRecords } from "./storage/database/install-count-records.ts";
+import { migrateToLatest, type MigrationOutcome } from "./storage/database/migrate-to-latest.ts";
+import { openDatabase } from "./storage/database/open-database.ts";
+import { RepositoryRecords } from "./storage/database/repository-records.ts";
+import { SyncRunRecords } from "./storage/database/sync-run-records.ts";
+import { TokenRecords } from "./storage/database/token-records.ts";
+
+/** Limits that protect the server from hostile archives and documents. */
+export const LIMITS = {
+  maxJsonBytes: 1024 * 1024,
+  maxComposerJsonBytes: 1024 * 1024,
+  maxArchiveEntries: 20_000,
+  syncLeaseMs: 30 * 60 * 1000,
+} as const;
+
+/** Everything the server and the CLI work with, wired from the configuration. */
+export interface Runtime {
+  readonly config: Config;
+  readonly database: DatabaseHandle;
+  readonly migrations: MigrationOutcome;
+  readonly clock: Clock;
+  readonly tokens: TokenService;
+  readonly catalog: CatalogReader;
+  readonly dists: DistReader;
+  readonly installs: InstallRecorder;
+  readonly uploads: PackageUpload;
+  readonly repositories: RepositoryService;
+  readonly installCounts: InstallCountRecords;
+  close(): Promise<void>;
+}
+
+/** The composition root: config -> adapters -> services. Migrations run here, on every start. */
+export async function openRuntime(
+  config: Config,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Promise<Runtime> {
+  const database = openDatabase(config.database);
+  try {
+    const migrations = await migrateToLatest(database.db);
+    const db = database.db;
+    const { key, insecurePermissions } = loadSecretKey({
+      dataDir: config.dataDir,
+      configured: config.secretKey,
+    });
+    if (insecurePermissions) {
+      logger.warn(
+        { context: { file: path.join(config.dataDir, "secret.key") } },
+        "Secret key file is readable by others",
+      );
+    }
+    const secrets = new SecretBox(key);
+    const blobs = new FsBlobStore({ directory: path.join(config.dataDir, "dists") });
+    const catalogRecords = new CatalogRecords(db);
+    const installCounts = new InstallCountRecords(db);
+    const mirrorsDir = path.join(config.dataDir, "git");
+    const repositories = new RepositoryService({
+      repositories: new RepositoryRecords(db),
+      syncRuns: new SyncRunRecords(db),
+      catalog: catalogRecords,
+      blobs,
+      clock,
+      secrets,
+      limits: { maxComposerJsonBytes: LIMITS.maxComposerJsonBytes, maxDistBytes: config.maxUploadBytes },
+      allowPrivateSources: config.allowPrivateSources,
+      syncLeaseMs: LIMITS.syncLeaseMs,
+      openMirror: (repository, credentials) =>
+        new GitCliMirror({
+          url: repository.url,
+          directory: path.join(mirrorsDir, `${repository.id}.git`),
+          knownHostsFile: path.join(config.dataDir, "known_hosts"),
+          allowFileProtocol: config.allowPrivateSources,
+          ...(credentials === undefined ? {} : { credentials }),
+        }),
+      removeMirror: (repository) =>
+        fs.rm(path.join(mirrorsDir, `${repository.id}.git`), { recursive: true, force: true }),
+    });
+    return {
+      config,
+      database,
+      migrations,
+      clock,
+      tokens: new TokenService({ records: new TokenRecords(db), clock }),
+      catalog: new CatalogReader({ records: catalogRecords, baseUrl: config.baseUrl }),
+      dists: new DistReader({ records: catalogRecords, blobs }),
+      installs: new InstallRecorder({ catalog: catalogRecords, counts: installCounts, clock }),
+      uploads: new PackageUpload({
+        records: catalogRecords,
+        blobs,
+        clock,
+        limits: {
+          maxEntries: LIMITS.maxArchiveEntries,
+          maxUncompressedBytes: config.maxUploadBytes,
+          maxComposerJsonBytes: LIMITS.maxComposerJsonBytes,
+        },
+      }),
+      repositories,
+      installCounts,
+      close: () => database.close(),
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

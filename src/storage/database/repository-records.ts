@@ -1,0 +1,183 @@
+import type { Kysely } from "kysely";
+import type { Database, RepositoryStatus, RepositoryType } from "./database-schema.ts";
+
+export interface RepositoryRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly type: RepositoryType;
+  readonly url: string;
+  /** Sealed credentials; only the sync engine opens them. */
+  readonly credentials: string | null;
+  readonly status: RepositoryStatus;
+  readonly defaultBranch: string | null;
+  readonly lastError: string | null;
+  readonly lastSyncedAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface RefRecord {
+  readonly ref: string;
+  readonly commit: string;
+  readonly packageName: string | null;
+  readonly versionNormalized: string | null;
+  readonly skipReason: string | null;
+}
+
+/** Git repositories and the last seen state of their refs. */
+export class RepositoryRecords {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async insert(
+    record: Omit<RepositoryRecord, "status" | "defaultBranch" | "lastError" | "lastSyncedAt">,
+  ): Promise<void> {
+    await this.#db
+      .insertInto("repositories")
+      .values({
+        id: record.id,
+        name: record.name,
+        type: record.type,
+        url: record.url,
+        credentials: record.credentials,
+        status: "new",
+        default_branch: null,
+        sync_lease_until: null,
+        last_error: null,
+        last_synced_at: null,
+        created_at: record.createdAt,
+        updated_at: record.updatedAt,
+      })
+      .execute();
+  }
+
+  async list(): Promise<RepositoryRecord[]> {
+    const rows = await this.#db
+      .selectFrom("repositories")
+      .selectAll()
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  async findById(id: string): Promise<RepositoryRecord | null> {
+    const row = await this.#db.selectFrom("repositories").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? null : toRecord(row);
+  }
+
+  async findByName(name: string): Promise<RepositoryRecord | null> {
+    const row = await this.#db
+      .selectFrom("repositories")
+      .selectAll()
+      .where("name", "=", name)
+      .executeTakeFirst();
+    return row === undefined ? null : toRecord(row);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.#db.deleteFrom("repositories").where("id", "=", id).execute();
+  }
+
+  /**
+   * Takes the sync lease when nobody holds it (or the holder's lease ran out). Returns false when
+   * another sync holds the repository.
+   */
+  async acquireSyncLease(id: string, now: string, until: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("repositories")
+      .set({ sync_lease_until: until, status: "syncing", updated_at: now })
+      .where("id", "=", id)
+      .where((eb) => eb.or([eb("sync_lease_until", "is", null), eb("sync_lease_until", "<", now)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async releaseSyncLease(
+    id: string,
+    outcome: { status: RepositoryStatus; lastError: string | null; defaultBranch: string | null; at: string },
+  ): Promise<void> {
+    await this.#db
+      .updateTable("repositories")
+      .set({
+        sync_lease_until: null,
+        status: outcome.status,
+        last_error: outcome.lastError,
+        default_branch: outcome.defaultBranch,
+        last_synced_at: outcome.at,
+        updated_at: outcome.at,
+      })
+      .where("id", "=", id)
+      .execute();
+  }
+
+  async refs(repositoryId: string): Promise<RefRecord[]> {
+    const rows = await this.#db
+      .selectFrom("repository_refs")
+      .selectAll()
+      .where("repository_id", "=", repositoryId)
+      .orderBy("ref")
+      .execute();
+    return rows.map((row) => ({
+      ref: row.ref,
+      commit: row.commit,
+      packageName: row.package_name,
+      versionNormalized: row.version_normalized,
+      skipReason: row.skip_reason,
+    }));
+  }
+
+  async saveRef(repositoryId: string, ref: RefRecord, now: string): Promise<void> {
+    const values = {
+      commit: ref.commit,
+      package_name: ref.packageName,
+      version_normalized: ref.versionNormalized,
+      skip_reason: ref.skipReason,
+      updated_at: now,
+    };
+    await this.#db
+      .insertInto("repository_refs")
+      .values({ repository_id: repositoryId, ref: ref.ref, ...values })
+      .onConflict((oc) => oc.columns(["repository_id", "ref"]).doUpdateSet(values))
+      .execute();
+  }
+
+  async deleteRef(repositoryId: string, ref: string): Promise<void> {
+    await this.#db
+      .deleteFrom("repository_refs")
+      .where("repository_id", "=", repositoryId)
+      .where("ref", "=", ref)
+      .execute();
+  }
+}
+
+function toRecord(row: {
+  id: string;
+  name: string;
+  type: RepositoryType;
+  url: string;
+  credentials: string | null;
+  status: RepositoryStatus;
+  default_branch: string | null;
+  last_error: string | null;
+  last_synced_at: string | null;
+  created_at: string;
+  updated_at: string;
+}): RepositoryRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    url: row.url,
+    credentials: row.credentials,
+    status: row.status,
+    defaultBranch: row.default_branch,
+    lastError: row.last_error,
+    lastSyncedAt: row.last_synced_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,111 @@
+import type { Kysely } from "kysely";
+import type { Database, SyncRunStatus } from "./database-schema.ts";
+
+export interface SyncRunDetails {
+  readonly added: readonly string[];
+  readonly updated: readonly string[];
+  readonly removed: readonly string[];
+  readonly skipped: readonly { readonly ref: string; readonly reason: string }[];
+  readonly moved: readonly { readonly ref: string; readonly from: string; readonly to: string }[];
+}
+
+export interface SyncRun {
+  readonly id: string;
+  readonly repositoryId: string;
+  readonly status: SyncRunStatus;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly details: SyncRunDetails;
+  readonly error: string | null;
+}
+
+export const emptySyncDetails: SyncRunDetails = {
+  added: [],
+  updated: [],
+  removed: [],
+  skipped: [],
+  moved: [],
+};
+
+/** The history of syncs: what each run added, removed, skipped (and why), and which tags moved. */
+export class SyncRunRecords {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async start(run: { id: string; repositoryId: string; startedAt: string }): Promise<void> {
+    await this.#db
+      .insertInto("sync_runs")
+      .values({
+        id: run.id,
+        repository_id: run.repositoryId,
+        status: "running",
+        started_at: run.startedAt,
+        finished_at: null,
+        versions_added: 0,
+        versions_removed: 0,
+        refs_skipped: 0,
+        details: JSON.stringify(emptySyncDetails),
+        error: null,
+      })
+      .execute();
+  }
+
+  async finish(
+    id: string,
+    outcome: { status: SyncRunStatus; finishedAt: string; details: SyncRunDetails; error: string | null },
+  ): Promise<void> {
+    await this.#db
+      .updateTable("sync_runs")
+      .set({
+        status: outcome.status,
+        finished_at: outcome.finishedAt,
+        versions_added: outcome.details.added.length,
+        versions_removed: outcome.details.removed.length,
+        refs_skipped: outcome.details.skipped.length,
+        details: JSON.stringify(outcome.details),
+        error: outcome.error,
+      })
+      .where("id", "=", id)
+      .execute();
+  }
+
+  async find(id: string): Promise<SyncRun | null> {
+    const row = await this.#db.selectFrom("sync_runs").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? null : toRun(row);
+  }
+
+  async latest(repositoryId: string, limit: number): Promise<SyncRun[]> {
+    const rows = await this.#db
+      .selectFrom("sync_runs")
+      .selectAll()
+      .where("repository_id", "=", repositoryId)
+      .orderBy("started_at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map(toRun);
+  }
+}
+
+function toRun(row: {
+  id: string;
+  repository_id: string;
+  status: SyncRunStatus;
+  started_at: string;
+  finished_at: string | null;
+  details: string;
+  error: string | null;
+}): SyncRun {
+  return {
+    id: row.id,
+    repositoryId: row.repository_id,
+    status: row.status,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    details: JSON.parse(row.details) as SyncRunDetails,
+    error: row.error,
+  };
+}
