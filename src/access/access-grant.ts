@@ -13,6 +13,11 @@ export interface AccessGrant {
    * (for caches of what a token may see). The empty string means every package.
    */
   readonly patternsKey: string;
+  /**
+   * When the token's access last changed (scopes, patterns), or null. packages.json depends on it:
+   * its Last-Modified is the later of this and the catalog's change.
+   */
+  readonly changedAt: string | null;
   /** Whether the token's package patterns let it see this package. */
   canSeePackage(name: string): boolean;
   /** Whether the token holds this scope, directly or by implication (`admin` ⊃ `write` ⊃ `read`). */
@@ -27,6 +32,7 @@ export function createAccessGrant(token: {
   readonly packagePatterns: readonly string[];
   /** A compiled matcher for `packagePatterns`, when the caller has one already. */
   readonly matcher?: (name: string) => boolean;
+  readonly changedAt?: string | null;
 }): AccessGrant {
   const matcher = token.matcher ?? compilePackagePatterns(token.packagePatterns);
   const scopes = Object.freeze([...token.scopes]);
@@ -35,6 +41,7 @@ export function createAccessGrant(token: {
     fingerprint: token.fingerprint,
     scopes,
     patternsKey: packagePatternsKey(token.packagePatterns),
+    changedAt: token.changedAt ?? null,
     canSeePackage: (name: string) => matcher(name),
     hasScope: (scope: TokenScope) => grants(scopes, scope),
   });

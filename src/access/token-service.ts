@@ -163,6 +163,7 @@ export class TokenService {
       scopes: record.scopes.filter(isTokenScope),
       packagePatterns: record.packagePatterns,
       matcher: this.#matcher(record.packagePatterns),
+      changedAt: record.updatedAt,
     });
   }
 

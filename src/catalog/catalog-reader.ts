@@ -4,10 +4,10 @@ import { buildP2Document } from "../composer/p2-document.ts";
 import { buildPackagesJson } from "../composer/packages-json.ts";
 import { isValidPackageName } from "../composer/package-name.ts";
 import { compareNormalizedVersions } from "../composer/version-parser.ts";
-import { notFound } from "../errors/domain-error.ts";
+import { notFound, type DomainError } from "../errors/domain-error.ts";
 import type { CatalogRecords, StoredVersion } from "../storage/database/catalog-records.ts";
 import { BoundedCache } from "./bounded-cache.ts";
-import { distUrl } from "./dist-url.ts";
+import { distUrl, shownName } from "./dist-url.ts";
 import { metadataDocument, type MetadataDocument } from "./metadata-document.ts";
 
 interface CachedP2 {
@@ -34,23 +34,29 @@ export class CatalogReader {
 
   async packagesJson(grant: AccessGrant): Promise<MetadataDocument> {
     const { revision, changedAt } = await this.#records.revision();
-    const key = `${revision}\u0000${grant.patternsKey}`;
+    // A token whose patterns changed must not be told "304 Not Modified" about its old list. Its
+    // change time is rounded up, as HTTP dates have whole seconds.
+    const tokenStamp =
+      grant.changedAt === null ? null : new Date(Math.ceil(Date.parse(grant.changedAt) / 1000) * 1000);
+    const stamp =
+      tokenStamp !== null && tokenStamp.toISOString() > changedAt ? tokenStamp.toISOString() : changedAt;
+    const key = `${revision}\u0000${stamp}\u0000${grant.patternsKey}`;
     const cached = this.#rootCache.get(key);
     if (cached !== undefined) return cached;
     const names = (await this.#allNames(revision)).filter((name) => grant.canSeePackage(name));
     const document = metadataDocument(
       buildPackagesJson({ baseUrl: this.#baseUrl, packageNames: names }),
-      changedAt,
+      stamp,
     );
     this.#rootCache.set(key, document);
     return document;
   }
 
   async p2(name: string, dev: boolean, grant: AccessGrant): Promise<MetadataDocument> {
-    if (!isValidPackageName(name)) throw notFound("PackageNotFound", `package "${name}" does not exist`);
+    if (!isValidPackageName(name)) throw packageNotFound(name);
     requirePackage(grant, name);
     const updatedAt = await this.#records.packageUpdatedAt(name);
-    if (updatedAt === null) throw notFound("PackageNotFound", `package "${name}" does not exist`);
+    if (updatedAt === null) throw packageNotFound(name);
     const key = `${name}${dev ? "~dev" : ""}`;
     const cached = this.#p2Cache.get(key);
     if (cached?.updatedAt === updatedAt) return cached.document;
@@ -85,4 +91,9 @@ export class CatalogReader {
     if (!("dist" in entry)) entry.dist = dist;
     return entry;
   }
+}
+
+/** The name comes from the URL: it is quoted and shortened, never echoed at length. */
+function packageNotFound(name: string): DomainError {
+  return notFound("PackageNotFound", `package ${shownName(name)} does not exist`);
 }

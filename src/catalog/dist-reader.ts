@@ -3,6 +3,7 @@ import { isValidPackageName } from "../composer/package-name.ts";
 import { notFound } from "../errors/domain-error.ts";
 import type { BlobStore } from "../storage/blobs/blob-store.ts";
 import type { CatalogRecords } from "../storage/database/catalog-records.ts";
+import { shownName } from "./dist-url.ts";
 
 export interface DistDownload {
   readonly packageName: string;
@@ -32,7 +33,7 @@ export class DistReader {
   ): Promise<DistDownload> {
     const missing = notFound(
       "DistNotFound",
-      `no dist for ${packageName} ${versionNormalized} (${reference})`,
+      `no dist for ${shownName(packageName)} ${shownName(versionNormalized)} (${reference})`,
     );
     if (!isValidPackageName(packageName)) throw missing;
     requirePackage(grant, packageName);

@@ -8,3 +8,8 @@ export function distUrl(
 ): string {
   return `${baseUrl}/dists/${version.packageName}/${encodeURIComponent(version.versionNormalized)}/${version.reference}.zip`;
 }
+
+/** A name or version taken from a request, as error messages show it: quoted, at most 100 characters. */
+export function shownName(value: string): string {
+  return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
+}

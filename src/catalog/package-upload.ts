@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { ulid } from "ulid";
 import { requirePackage, requireScope, type AccessGrant } from "../access/access-grant.ts";
 import type { Clock } from "../clock/clock.ts";
-import { buildVersionEntry, parseComposerJson } from "../composer/composer-json.ts";
+import { buildVersionEntry, parseComposerJson, type ComposerJson } from "../composer/composer-json.ts";
 import { inspectDistArchive } from "../composer/dist-archive.ts";
 import { normalizeVersion, parseStability } from "../composer/version-parser.ts";
 import { conflict, invalidInput } from "../errors/domain-error.ts";
@@ -62,6 +62,14 @@ export class PackageUpload {
     const sha1 = createHash("sha1").update(zip).digest("hex");
     const existing = await this.#records.findVersion(composerJson.name, versionNormalized);
     if (existing !== null) return this.#alreadyThere(existing, sha1);
+    return this.#publish(zip, composerJson, { version, versionNormalized, sha1 });
+  }
+
+  async #publish(
+    zip: Uint8Array,
+    composerJson: ComposerJson,
+    { version, versionNormalized, sha1 }: { version: string; versionNormalized: string; sha1: string },
+  ): Promise<UploadedVersion> {
     const blob = await this.#blobs.put(zip);
     const now = this.#clock.now().toISOString();
     const entry = buildVersionEntry(composerJson, {
@@ -70,7 +78,9 @@ export class PackageUpload {
       time: now,
       distReference: sha1,
     });
-    await this.#records.saveVersion(
+    // Insert-only: of two concurrent uploads of the same version (in any process), one wins and
+    // the other is told what is there (same bytes: 200, other bytes: 409).
+    const inserted = await this.#records.insertVersionIfAbsent(
       {
         id: ulid(),
         packageName: composerJson.name,
@@ -87,6 +97,10 @@ export class PackageUpload {
       },
       now,
     );
+    if (!inserted) {
+      const winner = await this.#records.findVersion(composerJson.name, versionNormalized);
+      if (winner !== null) return this.#alreadyThere(winner, sha1);
+    }
     return {
       packageName: composerJson.name,
       version,

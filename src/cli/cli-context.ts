@@ -45,3 +45,18 @@ export async function withRuntime<T>(io: CliIo, work: (runtime: Runtime) => Prom
 export function output(io: CliIo, json: boolean, value: unknown, human: () => string): void {
   io.stdout(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
 }
+
+/**
+ * Thrown by a command that has already reported its failure on stdout (a failed sync prints its
+ * run): `runCli` exits with `exitCode` and prints nothing more. Commands never set
+ * `process.exitCode`, which would leak into every later `runCli` call in the same process.
+ */
+export class CommandFailed extends Error {
+  override readonly name = "CommandFailed";
+  readonly exitCode: number;
+
+  constructor(exitCode: number, message = "the command failed") {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}

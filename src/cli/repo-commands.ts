@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { invalidInput } from "../errors/domain-error.ts";
 import type { PublicRepository } from "../sources/repository-service.ts";
 import type { SyncRun } from "../storage/database/sync-run-records.ts";
-import { output, withRuntime, type CliIo } from "./cli-context.ts";
+import { CommandFailed, output, withRuntime, type CliIo } from "./cli-context.ts";
 import { syncProgressBar } from "./sync-progress-bar.ts";
 
 interface AddOptions {
@@ -72,7 +72,7 @@ export function registerRepoCommands(
           const progress = io.isTerminal && options.json !== true ? syncProgressBar(io.stderr) : undefined;
           const result = await runtime.repositories.sync(id, progress);
           output(io, options.json === true, result, () => syncSummary(result));
-          if (result.status === "failed") process.exitCode = 1;
+          if (result.status === "failed") throw new CommandFailed(1, "the sync failed");
         }),
       ),
     );

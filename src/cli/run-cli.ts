@@ -2,7 +2,7 @@ import { Command, CommanderError } from "commander";
 import { prettifyError, ZodError } from "zod";
 import { ConfigError } from "../config/load-config.ts";
 import { DomainError } from "../errors/domain-error.ts";
-import { processIo, withRuntime, output, type CliIo } from "./cli-context.ts";
+import { CommandFailed, processIo, withRuntime, output, type CliIo } from "./cli-context.ts";
 import { registerPackageCommands } from "./package-commands.ts";
 import { registerRepoCommands } from "./repo-commands.ts";
 import { serveCommand } from "./serve-command.ts";
@@ -62,10 +62,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     return reportError(io, error);
   }
-  return exitCode !== 0 ? exitCode : typeof process.exitCode === "number" ? process.exitCode : 0;
+  return exitCode;
 }
 
 function reportError(io: CliIo, error: unknown): number {
+  if (error instanceof CommandFailed) return error.exitCode;
   if (error instanceof ConfigError) {
     io.stderr(`${error.message}\n`);
     return 2;

@@ -4,9 +4,27 @@ const booleanFlag = z
   .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
   .transform((value) => value === "true" || value === "1" || value === "yes");
 
+/**
+ * Credentials, a query or a fragment would end up in every metadata and dist URL (and
+ * packages.json would refuse to build), so they are refused here. The URL is kept in the canonical
+ * form packages.json uses (lowercase scheme and host, no default port, no trailing slash), so
+ * that dist URLs and metadata URLs agree.
+ */
 const httpUrl = z
   .url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" })
-  .transform((value) => value.replace(/\/+$/, ""));
+  .refine(
+    (value) => {
+      const url = URL.parse(value);
+      return (
+        url === null || (url.username === "" && url.password === "" && url.search === "" && url.hash === "")
+      );
+    },
+    { error: "must not contain credentials, a query or a fragment" },
+  )
+  .transform((value) => {
+    const url = new URL(value);
+    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  });
 
 const databaseUrl = z
   .string()

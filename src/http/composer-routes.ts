@@ -54,6 +54,12 @@ export function composerRoutes(deps: ComposerRouteDeps): Hono<AppEnv> {
       await dist.stream.cancel();
       return new Response(null, { status: 304, headers });
     }
+    // Hono answers HEAD by running this GET handler and dropping the body it returns; the stream
+    // holds an open file, so close it here rather than leave the descriptor to the GC.
+    if (c.req.method === "HEAD") {
+      await dist.stream.cancel();
+      return new Response(null, { status: 200, headers });
+    }
     return new Response(dist.stream, { status: 200, headers });
   });
 

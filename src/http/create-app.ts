@@ -43,9 +43,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/tokens", tokenRoutes({ tokens: deps.tokens, maxJsonBytes }));
   app.route("/api/packages", packageRoutes({ tokens: deps.tokens, uploads: deps.uploads, maxUploadBytes }));
   app.route("/", composerRoutes({ ...deps, maxJsonBytes }));
-  app.notFound(() => {
-    throw notFound("RouteNotFound", "no such resource");
-  });
+  // Answered here rather than thrown: Hono calls the not-found handler outside its error handling,
+  // so a throw would skip the request-context middleware (no X-Request-Id, no request log line).
+  app.notFound((c) => errorResponse(c, notFound("RouteNotFound", "no such resource")));
   app.onError((error, c) => {
     const response = errorResponse(c, error);
     if (response.status >= 500) logUnhandledError(deps.logger, c.get("requestId"), error);

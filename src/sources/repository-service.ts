@@ -154,6 +154,7 @@ export class RepositoryService {
         lastError: null,
         defaultBranch: result.defaultBranch,
         at,
+        leaseUntil,
       });
     } catch (error) {
       const message = error instanceof DomainError ? error.message : "internal error during sync";
@@ -169,6 +170,7 @@ export class RepositoryService {
         lastError: message,
         defaultBranch: repository.defaultBranch,
         at,
+        leaseUntil,
       });
       if (!(error instanceof DomainError)) throw error;
     }

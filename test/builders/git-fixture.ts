@@ -59,4 +59,42 @@ export class GitFixture {
   checkout(name: string): void {
     this.git("checkout", "--quiet", name);
   }
+
+  /** The commit a ref (or HEAD) points at, annotated tags peeled. */
+  revParse(ref = "HEAD"): string {
+    return this.git("rev-parse", `${ref}^{commit}`);
+  }
+
+  /** Deletes files (paths relative to the repository) and commits. Returns the commit. */
+  commitRemoving(files: readonly string[], message = "remove"): string {
+    for (const file of files) fs.rmSync(path.join(this.dir, file), { force: true });
+    return this.commit({}, message);
+  }
+
+  /** An annotated tag (a tag object pointing at the commit). */
+  annotatedTag(name: string, target = "HEAD", message = `release ${name}`): void {
+    this.git("tag", "--force", "--annotate", "-m", message, name, target);
+  }
+
+  deleteTag(name: string): void {
+    this.git("tag", "--delete", name);
+  }
+
+  deleteBranch(name: string): void {
+    this.git("branch", "--delete", "--force", name);
+  }
+
+  /** Makes `name` the remote's default branch (what `git ls-remote --symref <dir> HEAD` reports). */
+  setDefaultBranch(name: string): void {
+    this.git("symbolic-ref", "HEAD", `refs/heads/${name}`);
+  }
+
+  /** The bytes of `git archive --format=zip <commit>`, as made in the fixture itself. */
+  archiveZip(commit: string): Buffer {
+    return execFileSync("git", ["archive", "--format=zip", commit], {
+      cwd: this.dir,
+      maxBuffer: 256 * 1024 * 1024,
+      env: { PATH: process.env.PATH, HOME: this.dir, GIT_CONFIG_NOSYSTEM: "1" },
+    });
+  }
 }

@@ -19,12 +19,14 @@ export function packageRoutes(deps: {
    * multipart/form-data form whose `file` field is the zip.
    */
   app.post("/upload", requireToken(deps.tokens, "write"), async (c) => {
-    const type = (c.req.header("content-type") ?? "").toLowerCase();
+    const header = c.req.header("content-type") ?? "";
+    const type = header.toLowerCase();
     let zip: Uint8Array;
     if (type.startsWith("multipart/form-data")) {
       const bytes = await readBodyBytes(c, deps.maxUploadBytes + 64 * 1024);
+      // The header as sent: the boundary is case-sensitive (browsers send ----WebKitFormBoundaryAbC…).
       zip = await fileFromForm(
-        new Request(c.req.url, { method: "POST", headers: { "content-type": type }, body: bytes }),
+        new Request(c.req.url, { method: "POST", headers: { "content-type": header }, body: bytes }),
         deps.maxUploadBytes,
       );
     } else if (/^application\/(zip|x-zip-compressed|octet-stream)\s*(;|$)/.test(type)) {

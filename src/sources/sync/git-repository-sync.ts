@@ -63,6 +63,7 @@ export async function syncGitRepository(
   const known = new Map((await deps.repositories.refs(repository.id)).map((ref) => [ref.ref, ref]));
   const found: Collected = { added: [], updated: [], removed: [], skipped: [], moved: [] };
   const defaultChanged = defaultBranch !== repository.defaultBranch;
+  const present = new Set(refs.map((ref) => ref.name));
 
   let done = 0;
   for (const ref of refs) {
@@ -76,7 +77,7 @@ export async function syncGitRepository(
       if (previous !== undefined && ref.kind === "tag" && previous.commit !== ref.commit) {
         found.moved.push({ ref: ref.name, from: previous.commit, to: ref.commit });
       }
-      await processRef(repository, mirror, deps, { ref, previous, defaultBranch }, found);
+      await processRef(repository, mirror, deps, { ref, previous, defaultBranch, present }, found);
     }
     done += 1;
   }
@@ -92,7 +93,12 @@ async function processRef(
   repository: RepositoryRecord,
   mirror: GitMirror,
   deps: GitSyncDeps,
-  state: { ref: GitRef; previous: RefRecord | undefined; defaultBranch: string | null },
+  state: {
+    ref: GitRef;
+    previous: RefRecord | undefined;
+    defaultBranch: string | null;
+    present: ReadonlySet<string>;
+  },
   found: Collected,
 ): Promise<void> {
   const { ref, previous } = state;
@@ -139,7 +145,7 @@ async function buildVersion(
   repository: RepositoryRecord,
   mirror: GitMirror,
   deps: GitSyncDeps,
-  state: { ref: GitRef; defaultBranch: string | null },
+  state: { ref: GitRef; defaultBranch: string | null; present: ReadonlySet<string> },
 ): Promise<{ packageName: string; version: string; versionNormalized: string; isNew: boolean }> {
   const { ref } = state;
   const versions = ref.kind === "tag" ? versionFromTag(ref.shortName) : versionFromBranch(ref.shortName);
@@ -160,6 +166,22 @@ async function buildVersion(
   const existing = await deps.catalog.findVersion(composerJson.name, versions.versionNormalized);
   if (existing !== null && existing.repositoryId !== repository.id) {
     throw new SkipRef(`${composerJson.name} ${versions.version} is already provided by another source`);
+  }
+  if (existing !== null) {
+    // Two refs that resolve to the same version: the one that provides it keeps it (Composer
+    // keeps the first one read), unless it is gone from the remote.
+    const owner = await otherRefProviding(
+      repository,
+      deps,
+      ref.name,
+      composerJson.name,
+      versions.versionNormalized,
+    );
+    if (owner !== undefined && state.present.has(owner.ref)) {
+      throw new SkipRef(
+        `${composerJson.name} ${versions.version} is already provided by ${owner.ref} (both are version ${versions.versionNormalized})`,
+      );
+    }
   }
   const isDefault = ref.kind === "branch" && ref.shortName === state.defaultBranch;
   const zip = await mirror.archive(ref.commit, deps.limits.maxDistBytes);
@@ -203,8 +225,29 @@ async function removeRefVersion(
   if (ref.packageName === null || ref.versionNormalized === null) return;
   const version = await deps.catalog.findVersion(ref.packageName, ref.versionNormalized);
   if (version?.repositoryId !== repository.id) return;
+  // Another ref took the version over (a tag replaced by its duplicate): it stays.
+  if (
+    (await otherRefProviding(repository, deps, ref.ref, ref.packageName, ref.versionNormalized)) !== undefined
+  )
+    return;
   await deps.catalog.deleteVersion(ref.packageName, ref.versionNormalized, deps.clock.now().toISOString());
   found.removed.push(`${version.packageName} ${version.version}`);
+}
+
+/** The ref of this repository, other than `refName`, recorded as providing the version. */
+async function otherRefProviding(
+  repository: RepositoryRecord,
+  deps: GitSyncDeps,
+  refName: string,
+  packageName: string,
+  versionNormalized: string,
+): Promise<RefRecord | undefined> {
+  return (await deps.repositories.refs(repository.id)).find(
+    (other) =>
+      other.ref !== refName &&
+      other.packageName === packageName &&
+      other.versionNormalized === versionNormalized,
+  );
 }
 
 function tryNormalize(version: string): string | null {

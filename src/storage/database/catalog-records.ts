@@ -28,6 +28,9 @@ export interface CatalogRevision {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** Rolls back an insert-only write that found the version already there. */
+class VersionExists extends Error {}
+
 /**
  * Packages and their versions. Every change bumps the package's `updated_at` (the Last-Modified
  * of its p2 documents) and the catalog revision (the Last-Modified of packages.json), in the
@@ -95,34 +98,61 @@ export class CatalogRecords {
 
   /** Inserts or replaces the version (by name and normalized version). */
   async saveVersion(version: NewVersion, now: string): Promise<void> {
-    await this.#db.transaction().execute(async (trx) => {
-      await touchPackage(trx, version.packageName, now);
-      const row = {
-        id: version.id,
-        package_name: version.packageName,
-        version: version.version,
-        version_normalized: version.versionNormalized,
-        is_dev: version.isDev ? 1 : 0,
-        origin: version.origin,
-        repository_id: version.repositoryId,
-        reference: version.reference,
-        metadata: version.metadata,
-        dist_sha256: version.distSha256,
-        dist_sha1: version.distSha1,
-        dist_size: version.distSize,
-        created_at: now,
-        updated_at: now,
-      };
-      const changes = { ...row } as Partial<typeof row>;
-      delete changes.id;
-      delete changes.created_at;
-      await trx
-        .insertInto("package_versions")
-        .values(row)
-        .onConflict((oc) => oc.columns(["package_name", "version_normalized"]).doUpdateSet(changes))
-        .execute();
-      await bumpRevision(trx, now);
-    });
+    await this.#write(version, now, "replace");
+  }
+
+  /**
+   * Inserts the version unless one with the same name and normalized version exists, atomically
+   * (whichever process or node races): returns false, changing nothing, when it exists.
+   */
+  async insertVersionIfAbsent(version: NewVersion, now: string): Promise<boolean> {
+    return this.#write(version, now, "insert-only");
+  }
+
+  async #write(version: NewVersion, now: string, mode: "replace" | "insert-only"): Promise<boolean> {
+    return this.#db
+      .transaction()
+      .execute(async (trx) => {
+        await touchPackage(trx, version.packageName, now);
+        const row = {
+          id: version.id,
+          package_name: version.packageName,
+          version: version.version,
+          version_normalized: version.versionNormalized,
+          is_dev: version.isDev ? 1 : 0,
+          origin: version.origin,
+          repository_id: version.repositoryId,
+          reference: version.reference,
+          metadata: version.metadata,
+          dist_sha256: version.distSha256,
+          dist_sha1: version.distSha1,
+          dist_size: version.distSize,
+          created_at: now,
+          updated_at: now,
+        };
+        const changes = { ...row } as Partial<typeof row>;
+        delete changes.id;
+        delete changes.created_at;
+        const result = await trx
+          .insertInto("package_versions")
+          .values(row)
+          .onConflict((oc) =>
+            mode === "replace"
+              ? oc.columns(["package_name", "version_normalized"]).doUpdateSet(changes)
+              : oc.columns(["package_name", "version_normalized"]).doNothing(),
+          )
+          .executeTakeFirst();
+        if (mode === "insert-only" && Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) {
+          // Nothing changed: undo the package touch by rolling back.
+          throw new VersionExists();
+        }
+        await bumpRevision(trx, now);
+        return true;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof VersionExists) return false;
+        throw error;
+      });
   }
 
   /** Removes a version; the package disappears with its last version. Returns false when absent. */
@@ -175,11 +205,11 @@ export function nextChangeStamp(previous: string | null, now: string): string {
 }
 
 async function touchPackage(db: Db, name: string, now: string): Promise<void> {
-  await db
+  const inserted = await db
     .insertInto("packages")
     .values({ name, created_at: now, updated_at: "1970-01-01T00:00:00.000Z" })
     .onConflict((oc) => oc.column("name").doNothing())
-    .execute();
+    .executeTakeFirst();
   // Lock the row first (PostgreSQL), so that concurrent writers compute from the latest stamp.
   await db
     .updateTable("packages")
@@ -191,9 +221,20 @@ async function touchPackage(db: Db, name: string, now: string): Promise<void> {
     .select("updated_at")
     .where("name", "=", name)
     .executeTakeFirstOrThrow();
+  let previous = row.updated_at;
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
+    // A package back after losing its last version was served before, with a stamp no later than
+    // the catalog's (every change moves the catalog stamp at least as far): start after that one.
+    const state = await db
+      .selectFrom("catalog_state")
+      .select("changed_at")
+      .where("id", "=", 1)
+      .executeTakeFirstOrThrow();
+    previous = state.changed_at;
+  }
   await db
     .updateTable("packages")
-    .set({ updated_at: nextChangeStamp(row.updated_at, now) })
+    .set({ updated_at: nextChangeStamp(previous, now) })
     .where("name", "=", name)
     .execute();
 }

@@ -11,6 +11,9 @@ export interface Database {
   tokens: TokensTable;
   install_counts: InstallCountsTable;
   catalog_state: CatalogStateTable;
+  audit_logs: AuditLogsTable;
+  audit_checkpoints: AuditCheckpointsTable;
+  audit_state: AuditStateTable;
 }
 
 export type RepositoryType = "git";
@@ -121,4 +124,44 @@ export interface CatalogStateTable {
   id: number;
   revision: number;
   changed_at: string;
+}
+
+/** One audit event; the columns are the envelope (docs/audit-log.md). Append-only. */
+export interface AuditLogsTable {
+  seq: number;
+  id: string;
+  schema_version: number;
+  timestamp: string;
+  event: string;
+  action: string;
+  severity: string;
+  outcome: string;
+  user: string;
+  /** JSON object. */
+  actor: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  /** JSON object or null. */
+  target: string | null;
+  /** JSON object. */
+  details: string;
+  /** Hex SHA-256(0x00 || canonical JSON of the event): the Merkle leaf. */
+  leaf_hash: string;
+}
+
+/** Signed checkpoints (C2SP tlog-checkpoint notes) of the audit log's Merkle tree. Append-only. */
+export interface AuditCheckpointsTable {
+  size: number;
+  root_hash: string;
+  note: string;
+  created_at: string;
+}
+
+/** One row (id = 1): the log's size and Merkle frontier, so appends never rehash the log. */
+export interface AuditStateTable {
+  id: number;
+  size: number;
+  /** JSON array of base64 subtree hashes (the compact range of the whole tree). */
+  frontier: string;
 }

@@ -96,9 +96,20 @@ export class RepositoryRecords {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /**
+   * Ends a sync: clears the lease and records the outcome. `leaseUntil` is the `until` the sync
+   * acquired; when another sync has taken the lease over since (this one outlived its lease), the
+   * release is ignored, so that it neither frees the other sync's lease nor overwrites its status.
+   */
   async releaseSyncLease(
     id: string,
-    outcome: { status: RepositoryStatus; lastError: string | null; defaultBranch: string | null; at: string },
+    outcome: {
+      status: RepositoryStatus;
+      lastError: string | null;
+      defaultBranch: string | null;
+      at: string;
+      leaseUntil: string;
+    },
   ): Promise<void> {
     await this.#db
       .updateTable("repositories")
@@ -111,6 +122,7 @@ export class RepositoryRecords {
         updated_at: outcome.at,
       })
       .where("id", "=", id)
+      .where("sync_lease_until", "=", outcome.leaseUntil)
       .execute();
   }
 

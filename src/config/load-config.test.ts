@@ -1,0 +1,142 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./load-config.ts";
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`no ConfigError for ${JSON.stringify(env)}`);
+}
+
+describe("loadConfig", () => {
+  it("has defaults for everything", () => {
+    const config = loadConfig({});
+    const dataDir = path.resolve("./data");
+    expect(config).toEqual({
+      port: 8080,
+      host: "0.0.0.0",
+      dataDir,
+      baseUrl: "http://localhost:8080",
+      database: { kind: "sqlite", file: path.join(dataDir, "broker.sqlite") },
+      secretKey: undefined,
+      allowPrivateSources: false,
+      logLevel: "info",
+      maxUploadBytes: 64 * 1024 * 1024,
+    });
+  });
+
+  it("treats empty variables as unset, and ignores other variables", () => {
+    expect(loadConfig({ PB_PORT: "", PB_BASE_URL: "", HOME: "/root", PB_UNKNOWN: "x" }).port).toBe(8080);
+  });
+
+  it("puts the SQLite file in the data dir, and derives the base URL from host and port", () => {
+    const config = loadConfig({ PB_DATA_DIR: "/srv/broker", PB_PORT: "9000", PB_HOST: "broker.internal" });
+    expect(config.database).toEqual({ kind: "sqlite", file: "/srv/broker/broker.sqlite" });
+    expect(config.baseUrl).toBe("http://broker.internal:9000");
+    expect(loadConfig({ PB_HOST: "::1", PB_PORT: "81" }).baseUrl).toBe("http://[::1]:81");
+    expect(loadConfig({ PB_HOST: "::" }).baseUrl).toBe("http://localhost:8080");
+  });
+
+  it("resolves a relative data dir", () => {
+    expect(loadConfig({ PB_DATA_DIR: "var/pb" }).dataDir).toBe(path.resolve("var/pb"));
+  });
+
+  it("trims the trailing slashes of PB_BASE_URL and keeps its path", () => {
+    expect(loadConfig({ PB_BASE_URL: "https://repo.example.com/" }).baseUrl).toBe("https://repo.example.com");
+    expect(loadConfig({ PB_BASE_URL: "https://repo.example.com/composer//" }).baseUrl).toBe(
+      "https://repo.example.com/composer",
+    );
+  });
+
+  it("keeps PB_BASE_URL in the canonical form metadata and dist URLs share", () => {
+    expect(loadConfig({ PB_BASE_URL: "HTTP://Repo.Example.COM:80/Composer/" }).baseUrl).toBe(
+      "http://repo.example.com/Composer",
+    );
+    expect(loadConfig({ PB_BASE_URL: "https://repo.example.com:8443" }).baseUrl).toBe(
+      "https://repo.example.com:8443",
+    );
+  });
+
+  it("selects PostgreSQL for a postgres URL, SQLite otherwise", () => {
+    for (const url of ["postgres://u:p@db:5432/broker", "postgresql://db/broker"]) {
+      expect(loadConfig({ PB_DATABASE_URL: url }).database).toEqual({ kind: "postgres", url });
+    }
+    expect(loadConfig({ PB_DATABASE_URL: "sqlite::memory:" }).database).toEqual({
+      kind: "sqlite",
+      file: ":memory:",
+    });
+    expect(loadConfig({ PB_DATABASE_URL: "sqlite:/tmp/x.sqlite" }).database).toEqual({
+      kind: "sqlite",
+      file: "/tmp/x.sqlite",
+    });
+    expect(loadConfig({ PB_DATABASE_URL: "file:rel.sqlite" }).database).toEqual({
+      kind: "sqlite",
+      file: path.resolve("rel.sqlite"),
+    });
+    expect(loadConfig({ PB_DATABASE_URL: "/var/lib/pb.sqlite" }).database).toEqual({
+      kind: "sqlite",
+      file: "/var/lib/pb.sqlite",
+    });
+  });
+
+  it("reads the flags, the log level, the upload limit and the secret key", () => {
+    for (const [value, expected] of [
+      ["true", true],
+      ["1", true],
+      ["yes", true],
+      ["false", false],
+      ["0", false],
+      ["no", false],
+    ] as const) {
+      expect(loadConfig({ PB_ALLOW_PRIVATE_SOURCES: value }).allowPrivateSources, value).toBe(expected);
+    }
+    expect(loadConfig({ PB_LOG_LEVEL: "debug" }).logLevel).toBe("debug");
+    expect(loadConfig({ PB_MAX_UPLOAD_BYTES: "1024" }).maxUploadBytes).toBe(1024);
+    const base64 = Buffer.alloc(32, 7).toString("base64");
+    expect(loadConfig({ PB_SECRET_KEY: base64 }).secretKey).toBe(base64);
+    const hex = "ab".repeat(32);
+    expect(loadConfig({ PB_SECRET_KEY: hex }).secretKey).toBe(hex);
+  });
+
+  it.each([
+    ["PB_PORT", "abc", /PB_PORT: must be a port number/],
+    ["PB_PORT", "70000", /PB_PORT: must be between 0 and 65535/],
+    ["PB_PORT", "-1", /PB_PORT: must be between 0 and 65535/],
+    ["PB_PORT", "80.5", /PB_PORT: must be a whole number/],
+    ["PB_BASE_URL", "ftp://x", /PB_BASE_URL: must be an absolute http\(s\) URL/],
+    ["PB_BASE_URL", "not a url", /PB_BASE_URL: must be an absolute http\(s\) URL/],
+    ["PB_BASE_URL", "/relative", /PB_BASE_URL: must be an absolute http\(s\) URL/],
+    [
+      "PB_BASE_URL",
+      "http://user:secret@h/",
+      /PB_BASE_URL: must not contain credentials, a query or a fragment/,
+    ],
+    ["PB_BASE_URL", "http://h/?x=1", /PB_BASE_URL: must not contain credentials, a query or a fragment/],
+    ["PB_BASE_URL", "http://h/#top", /PB_BASE_URL: must not contain credentials, a query or a fragment/],
+    ["PB_SECRET_KEY", "short", /PB_SECRET_KEY: must be 32 bytes/],
+    ["PB_LOG_LEVEL", "loud", /PB_LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, silent/],
+    ["PB_ALLOW_PRIVATE_SOURCES", "maybe", /PB_ALLOW_PRIVATE_SOURCES: must be true or false/],
+    ["PB_MAX_UPLOAD_BYTES", "0", /PB_MAX_UPLOAD_BYTES: must be positive/],
+    ["PB_MAX_UPLOAD_BYTES", "lots", /PB_MAX_UPLOAD_BYTES: must be a number of bytes/],
+    [
+      "PB_DATABASE_URL",
+      "mysql://db/x",
+      /PB_DATABASE_URL: must be postgres:\/\/\.\.\., sqlite:PATH, or a file path/,
+    ],
+  ])("refuses %s=%s with a ConfigError naming the variable and the rule", (name, value, message) => {
+    const error = configError({ [name]: value });
+    expect(error.name).toBe("ConfigError");
+    expect(error.message).toMatch(/^Invalid configuration:/);
+    expect(error.message).toMatch(message);
+  });
+
+  it("reports every invalid variable at once", () => {
+    const error = configError({ PB_PORT: "abc", PB_LOG_LEVEL: "loud" });
+    expect(error.message).toMatch(/PB_PORT/);
+    expect(error.message).toMatch(/PB_LOG_LEVEL/);
+  });
+});
