@@ -2,15 +2,22 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { loadSecretKey } from "./access/load-secret-key.ts";
 import { SecretBox } from "./access/secret-box.ts";
+import { AuditedTokens } from "./access/audited-tokens.ts";
 import { TokenService } from "./access/token-service.ts";
+import { systemContext } from "./audit/audit-event.ts";
+import { auditTrail } from "./audit/audit-trail.ts";
+import { openAudit, type AuditRuntime } from "./audit/open-audit.ts";
+import { AuditedPackages } from "./catalog/audited-packages.ts";
 import { CatalogReader } from "./catalog/catalog-reader.ts";
 import { DistReader } from "./catalog/dist-reader.ts";
 import { InstallRecorder } from "./catalog/install-recorder.ts";
+import { PackageDeletion } from "./catalog/package-deletion.ts";
 import { PackageUpload } from "./catalog/package-upload.ts";
 import { systemClock, type Clock } from "./clock/clock.ts";
 import type { Config } from "./config/load-config.ts";
 import type { Logger } from "./observability/logger.ts";
 import { GitCliMirror } from "./sources/git/git-cli-mirror.ts";
+import { AuditedRepositories } from "./sources/audited-repositories.ts";
 import { RepositoryService } from "./sources/repository-service.ts";
 import { FsBlobStore } from "./storage/blobs/fs-blob-store.ts";
 import { CatalogRecords } from "./storage/database/catalog-records.ts";
@@ -40,9 +47,13 @@ export interface Runtime {
   readonly catalog: CatalogReader;
   readonly dists: DistReader;
   readonly installs: InstallRecorder;
-  readonly uploads: PackageUpload;
+  readonly packages: AuditedPackages;
   readonly repositories: RepositoryService;
+  readonly auditedRepositories: AuditedRepositories;
+  readonly auditedTokens: AuditedTokens;
   readonly installCounts: InstallCountRecords;
+  readonly audit: AuditRuntime;
+  /** Waits for pending audit events, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -92,28 +103,50 @@ export async function openRuntime(
       removeMirror: (repository) =>
         fs.rm(path.join(mirrorsDir, `${repository.id}.git`), { recursive: true, force: true }),
     });
+    const audit = await openAudit({ config, database, secretKey: key, logger, clock });
+    if (migrations.applied.length > 0) {
+      await auditTrail(audit.log, systemContext).record({
+        event: "system",
+        action: "migrated",
+        outcome: "success",
+        target: { type: "database", name: database.engine },
+        details: { applied: migrations.applied },
+      });
+    }
+    const tokens = new TokenService({ records: new TokenRecords(db), clock });
+    const uploads = new PackageUpload({
+      records: catalogRecords,
+      blobs,
+      clock,
+      limits: {
+        maxEntries: LIMITS.maxArchiveEntries,
+        maxUncompressedBytes: config.maxUploadBytes,
+        maxComposerJsonBytes: LIMITS.maxComposerJsonBytes,
+      },
+    });
     return {
       config,
       database,
       migrations,
       clock,
-      tokens: new TokenService({ records: new TokenRecords(db), clock }),
+      tokens,
+      auditedTokens: new AuditedTokens(tokens),
       catalog: new CatalogReader({ records: catalogRecords, baseUrl: config.baseUrl }),
       dists: new DistReader({ records: catalogRecords, blobs }),
       installs: new InstallRecorder({ catalog: catalogRecords, counts: installCounts, clock }),
-      uploads: new PackageUpload({
-        records: catalogRecords,
-        blobs,
-        clock,
-        limits: {
-          maxEntries: LIMITS.maxArchiveEntries,
-          maxUncompressedBytes: config.maxUploadBytes,
-          maxComposerJsonBytes: LIMITS.maxComposerJsonBytes,
-        },
+      packages: new AuditedPackages({
+        uploads,
+        deletion: new PackageDeletion({ records: catalogRecords, blobs, clock }),
       }),
       repositories,
+      auditedRepositories: new AuditedRepositories(repositories),
       installCounts,
-      close: () => database.close(),
+      audit,
+      close: async () => {
+        await audit.log.flush();
+        await tokens.drain();
+        await database.close();
+      },
     };
   } catch (error) {
     await database.close();

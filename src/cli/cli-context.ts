@@ -1,5 +1,7 @@
 import { loadConfig } from "../config/load-config.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
+import { consoleContext } from "../audit/audit-event.ts";
+import { auditTrail, type AuditTrail } from "../audit/audit-trail.ts";
 import { openRuntime, type Runtime } from "../runtime.ts";
 
 /** Where a command writes; injected so tests can capture it. */
@@ -59,4 +61,9 @@ export class CommandFailed extends Error {
     super(message);
     this.exitCode = exitCode;
   }
+}
+
+/** Actions taken at the console are recorded as the `console` actor. */
+export function consoleTrail(runtime: Runtime): AuditTrail {
+  return auditTrail(runtime.audit.log, consoleContext);
 }

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { invalidInput } from "../errors/domain-error.ts";
 import type { PublicRepository } from "../sources/repository-service.ts";
 import type { SyncRun } from "../storage/database/sync-run-records.ts";
-import { CommandFailed, output, withRuntime, type CliIo } from "./cli-context.ts";
+import { CommandFailed, consoleTrail, output, withRuntime, type CliIo } from "./cli-context.ts";
 import { syncProgressBar } from "./sync-progress-bar.ts";
 
 interface AddOptions {
@@ -38,12 +38,15 @@ export function registerRepoCommands(
     .action((options: AddOptions) =>
       run(() =>
         withRuntime(io, async (runtime) => {
-          const added = await runtime.repositories.add({
-            type: options.type as "git",
-            url: options.url,
-            ...(options.name === undefined ? {} : { name: options.name }),
-            ...credentialsFrom(options),
-          });
+          const added = await runtime.auditedRepositories.add(
+            {
+              type: options.type as "git",
+              url: options.url,
+              ...(options.name === undefined ? {} : { name: options.name }),
+              ...credentialsFrom(options),
+            },
+            consoleTrail(runtime),
+          );
           output(io, options.json === true, added, () => `Added repository ${added.name} (${added.id})`);
         }),
       ),
@@ -70,9 +73,48 @@ export function registerRepoCommands(
       run(() =>
         withRuntime(io, async (runtime) => {
           const progress = io.isTerminal && options.json !== true ? syncProgressBar(io.stderr) : undefined;
-          const result = await runtime.repositories.sync(id, progress);
+          const result = await runtime.auditedRepositories.sync(id, consoleTrail(runtime), progress);
           output(io, options.json === true, result, () => syncSummary(result));
           if (result.status === "failed") throw new CommandFailed(1, "the sync failed");
+        }),
+      ),
+    );
+
+  repo
+    .command("update <id>")
+    .description("change a repository's URL, name or credentials; the next sync uses them")
+    .option("--url <url>", "new repository URL")
+    .option("--name <name>", "new unique name")
+    .option("--credentials <user:token>", "new https credentials")
+    .option("--ssh-key <file>", "new private deploy key")
+    .option("--no-credentials", "remove the stored credentials")
+    .option("--json", "print JSON")
+    .action((id: string, options: UpdateOptions) =>
+      run(() =>
+        withRuntime(io, async (runtime) => {
+          // Commander gives `credentials: true` by default because of --no-credentials.
+          const credentials =
+            options.credentials === false
+              ? { credentials: null }
+              : credentialsFrom({
+                  ...(typeof options.credentials === "string" ? { credentials: options.credentials } : {}),
+                  ...(options.sshKey === undefined ? {} : { sshKey: options.sshKey }),
+                });
+          const updated = await runtime.auditedRepositories.update(
+            id,
+            {
+              ...(options.url === undefined ? {} : { url: options.url }),
+              ...(options.name === undefined ? {} : { name: options.name }),
+              ...credentials,
+            },
+            consoleTrail(runtime),
+          );
+          output(
+            io,
+            options.json === true,
+            updated,
+            () => `Updated repository ${updated.name} (${updated.id})`,
+          );
         }),
       ),
     );
@@ -84,7 +126,7 @@ export function registerRepoCommands(
     .action((id: string, options: { json?: boolean }) =>
       run(() =>
         withRuntime(io, async (runtime) => {
-          const removed = await runtime.repositories.remove(id);
+          const removed = await runtime.auditedRepositories.remove(id, consoleTrail(runtime));
           output(
             io,
             options.json === true,
@@ -96,7 +138,15 @@ export function registerRepoCommands(
     );
 }
 
-function credentialsFrom(options: AddOptions): {
+interface UpdateOptions {
+  url?: string;
+  name?: string;
+  credentials: string | boolean;
+  sshKey?: string;
+  json?: boolean;
+}
+
+function credentialsFrom(options: { credentials?: string; sshKey?: string }): {
   credentials?: { username: string; password: string } | { sshKey: string };
 } {
   if (options.credentials !== undefined && options.sshKey !== undefined) {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { prettifyError, ZodError } from "zod";
 import { ConfigError } from "../config/load-config.ts";
 import { DomainError } from "../errors/domain-error.ts";
+import { registerAuditCommands } from "./audit-commands.ts";
 import { CommandFailed, processIo, withRuntime, output, type CliIo } from "./cli-context.ts";
 import { registerPackageCommands } from "./package-commands.ts";
 import { registerRepoCommands } from "./repo-commands.ts";
@@ -55,6 +56,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   registerRepoCommands(program, io, run);
   registerTokenCommands(program, io, run);
   registerPackageCommands(program, io, run);
+  registerAuditCommands(program, io, run);
 
   try {
     await program.parseAsync([...argv], { from: "node" });

@@ -1,9 +1,10 @@
 import { serve, type ServerType } from "@hono/node-server";
 import { loadConfig, type Config } from "../config/load-config.ts";
-import { createApp } from "../http/create-app.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { logMigrationsApplied, logServerListening, logServerStopping } from "../observability/log-events.ts";
-import { LIMITS, openRuntime, type Runtime } from "../runtime.ts";
+import { openRuntime, type Runtime } from "../runtime.ts";
+import { createRuntimeApp } from "../runtime-app.ts";
+import { recordConfiguration, recordSystemEvent } from "../audit/system-events.ts";
 import type { CliIo } from "./cli-context.ts";
 
 export interface RunningServer {
@@ -17,17 +18,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const runtime = await openRuntime(config, logger);
   if (runtime.migrations.applied.length > 0)
     logMigrationsApplied(logger, { applied: runtime.migrations.applied });
-  const app = createApp({
-    logger,
-    tokens: runtime.tokens,
-    catalog: runtime.catalog,
-    dists: runtime.dists,
-    installs: runtime.installs,
-    uploads: runtime.uploads,
-    repositories: runtime.repositories,
-    ready: () => runtime.database.ping(),
-    limits: { maxUploadBytes: config.maxUploadBytes, maxJsonBytes: LIMITS.maxJsonBytes },
-  });
+  const app = createRuntimeApp(runtime, logger);
+  await recordConfiguration(runtime.audit, config);
+  await runtime.audit.checkpointer.checkpointNow();
+  runtime.audit.checkpointer.start();
   const server = await new Promise<ServerType>((resolve, reject) => {
     const created = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => {
       resolve(created);
@@ -40,6 +34,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     url: `http://${config.host}:${port}`,
     database: runtime.database.description,
   });
+  await recordSystemEvent(runtime.audit, "started", {
+    listen: `${config.host}:${port}`,
+    base_url: config.baseUrl,
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     runtime,
@@ -50,6 +48,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         });
         if ("closeIdleConnections" in server) server.closeIdleConnections();
       });
+      await recordSystemEvent(runtime.audit, "stopped", {});
+      await runtime.audit.log.flush();
+      await runtime.audit.checkpointer.stop();
       await runtime.close();
     },
   };

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { TokenScope } from "../access/token-scope.ts";
 import type { PublicToken } from "../access/token-service.ts";
-import { output, withRuntime, type CliIo } from "./cli-context.ts";
+import { consoleTrail, output, withRuntime, type CliIo } from "./cli-context.ts";
 import { parseExpiry } from "./parse-duration.ts";
 
 interface CreateOptions {
@@ -40,14 +40,17 @@ export function registerTokenCommands(
     .action((options: CreateOptions) =>
       run(() =>
         withRuntime(io, async (runtime) => {
-          const created = await runtime.tokens.create({
-            description: options.description,
-            ...(options.scope.length === 0 ? {} : { scopes: options.scope as TokenScope[] }),
-            packagePatterns: options.packages,
-            ...(options.expires === undefined
-              ? {}
-              : { expiresAt: parseExpiry(options.expires, runtime.clock.now()) }),
-          });
+          const created = await runtime.auditedTokens.create(
+            {
+              description: options.description,
+              ...(options.scope.length === 0 ? {} : { scopes: options.scope as TokenScope[] }),
+              packagePatterns: options.packages,
+              ...(options.expires === undefined
+                ? {}
+                : { expiresAt: parseExpiry(options.expires, runtime.clock.now()) }),
+            },
+            consoleTrail(runtime),
+          );
           output(io, options.json === true, { ...created.record, token: created.token }, () =>
             [
               `Created token ${created.record.id} (${created.record.fingerprint})`,
@@ -81,7 +84,7 @@ export function registerTokenCommands(
     .action((id: string, options: { json?: boolean }) =>
       run(() =>
         withRuntime(io, async (runtime) => {
-          const revoked = await runtime.tokens.revoke(id);
+          const revoked = await runtime.auditedTokens.revoke(id, consoleTrail(runtime));
           output(
             io,
             options.json === true,

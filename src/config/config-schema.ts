@@ -1,3 +1,4 @@
+import net from "node:net";
 import { z } from "zod";
 
 const booleanFlag = z
@@ -88,6 +89,66 @@ export const configSchema = z.object({
     .positive({ error: "must be positive" })
     .default(64 * 1024 * 1024)
     .describe("Largest accepted upload (compressed), and largest decompressed archive."),
+  PB_AUDIT_IP_MODE: z
+    .enum(["full", "truncate", "hash", "none"], { error: "must be one of full, truncate, hash, none" })
+    .default("truncate")
+    .describe(
+      "How client IP addresses enter the audit log: full, truncate (/24 IPv4, /48 IPv6), hash (keyed HMAC), none.",
+    ),
+  PB_TRUSTED_PROXIES: z
+    .string()
+    .transform((value, ctx) => parseAddressList(value, ctx))
+    .default([])
+    .describe(
+      "Comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. Empty: the socket address is the client.",
+    ),
+  PB_AUDIT_SIGNING_KEY: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Ed25519 key that signs audit checkpoints (PKCS#8 PEM or base64 seed). Generated into DATA_DIR/audit-signing.key (mode 0600) when absent.",
+    ),
+  PB_AUDIT_ORIGIN: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9.:/_-]{0,199}$/, {
+      error: "must be a schema-less URL like example.com/audit (letters, digits, . : / _ -)",
+    })
+    .optional()
+    .describe(
+      "Origin line of the audit checkpoints (and the signing key's name). Defaults to the base URL's host and path + /audit.",
+    ),
+  PB_AUDIT_CHECKPOINT_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int({ error: "must be a whole number" })
+    .min(1, { error: "must be at least 1" })
+    .max(86_400, { error: "must be at most 86400" })
+    .default(60)
+    .describe("A checkpoint is signed at least this often while events are appended."),
+  PB_AUDIT_CHECKPOINT_EVENTS: z.coerce
+    .number({ error: "must be a number of events" })
+    .int({ error: "must be a whole number" })
+    .min(1, { error: "must be at least 1" })
+    .default(1000)
+    .describe("A checkpoint is signed after this many events."),
 });
+
+/** `10.0.0.0/8, 192.168.1.7, ::1` -> validated entries; an invalid one is an issue naming it. */
+function parseAddressList(value: string, ctx: z.RefinementCtx<string>): string[] {
+  const entries = value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  for (const entry of entries) {
+    const [address = "", prefix, extra] = entry.split("/");
+    const family = net.isIP(address);
+    const maxPrefix = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address or CIDR range` });
+    }
+  }
+  return entries;
+}
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -26,7 +26,41 @@ describe("loadConfig", () => {
       allowPrivateSources: false,
       logLevel: "info",
       maxUploadBytes: 64 * 1024 * 1024,
+      audit: {
+        ipMode: "truncate",
+        trustedProxies: [],
+        signingKey: undefined,
+        origin: "localhost:8080/audit",
+        checkpointEveryMs: 60_000,
+        checkpointEveryEvents: 1000,
+      },
     });
+  });
+
+  it("reads the audit settings, and names the variable of an invalid one", () => {
+    const config = loadConfig({
+      PB_BASE_URL: "https://repo.example.com/composer/",
+      PB_AUDIT_IP_MODE: "hash",
+      PB_TRUSTED_PROXIES: "10.0.0.0/8, 127.0.0.1,::1",
+      PB_AUDIT_CHECKPOINT_SECONDS: "5",
+      PB_AUDIT_CHECKPOINT_EVENTS: "10",
+    });
+    expect(config.audit).toMatchObject({
+      ipMode: "hash",
+      trustedProxies: ["10.0.0.0/8", "127.0.0.1", "::1"],
+      origin: "repo.example.com/composer/audit",
+      checkpointEveryMs: 5000,
+      checkpointEveryEvents: 10,
+    });
+    expect(() => loadConfig({ PB_TRUSTED_PROXIES: "10.0.0.0/33" })).toThrow(
+      /PB_TRUSTED_PROXIES: "10.0.0.0\/33" is not/,
+    );
+    expect(() => loadConfig({ PB_TRUSTED_PROXIES: "proxy.local" })).toThrow(/PB_TRUSTED_PROXIES/);
+    expect(() => loadConfig({ PB_AUDIT_IP_MODE: "partial" })).toThrow(/PB_AUDIT_IP_MODE: must be one of/);
+    expect(() => loadConfig({ PB_AUDIT_ORIGIN: "has space" })).toThrow(/PB_AUDIT_ORIGIN/);
+    expect(() => loadConfig({ PB_AUDIT_CHECKPOINT_SECONDS: "0" })).toThrow(
+      /PB_AUDIT_CHECKPOINT_SECONDS: must be at least 1/,
+    );
   });
 
   it("treats empty variables as unset, and ignores other variables", () => {

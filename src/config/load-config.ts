@@ -13,6 +13,14 @@ export interface Config {
   readonly allowPrivateSources: boolean;
   readonly logLevel: string;
   readonly maxUploadBytes: number;
+  readonly audit: {
+    readonly ipMode: "full" | "truncate" | "hash" | "none";
+    readonly trustedProxies: readonly string[];
+    readonly signingKey: string | undefined;
+    readonly origin: string;
+    readonly checkpointEveryMs: number;
+    readonly checkpointEveryEvents: number;
+  };
 }
 
 /** Raised when an environment variable breaks a rule of the schema; the message names both. */
@@ -31,18 +39,33 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const raw = parsed.data;
   const dataDir = path.resolve(raw.PB_DATA_DIR);
   const shownHost = raw.PB_HOST === "0.0.0.0" || raw.PB_HOST === "::" ? "localhost" : raw.PB_HOST;
+  const baseUrl =
+    raw.PB_BASE_URL ?? `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${raw.PB_PORT}`;
   return {
     port: raw.PB_PORT,
     host: raw.PB_HOST,
     dataDir,
-    baseUrl:
-      raw.PB_BASE_URL ?? `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${raw.PB_PORT}`,
+    baseUrl,
     database: databaseFrom(raw.PB_DATABASE_URL, dataDir),
     secretKey: raw.PB_SECRET_KEY,
     allowPrivateSources: raw.PB_ALLOW_PRIVATE_SOURCES,
     logLevel: raw.PB_LOG_LEVEL,
     maxUploadBytes: raw.PB_MAX_UPLOAD_BYTES,
+    audit: {
+      ipMode: raw.PB_AUDIT_IP_MODE,
+      trustedProxies: raw.PB_TRUSTED_PROXIES,
+      signingKey: raw.PB_AUDIT_SIGNING_KEY,
+      origin: raw.PB_AUDIT_ORIGIN ?? defaultAuditOrigin(baseUrl),
+      checkpointEveryMs: raw.PB_AUDIT_CHECKPOINT_SECONDS * 1000,
+      checkpointEveryEvents: raw.PB_AUDIT_CHECKPOINT_EVENTS,
+    },
   };
+}
+
+/** `https://repo.example.com/composer` -> `repo.example.com/composer/audit`. */
+function defaultAuditOrigin(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  return `${url.host}${url.pathname.replace(/\/+$/, "")}/audit`;
 }
 
 function databaseFrom(url: string | undefined, dataDir: string): Config["database"] {

@@ -1,4 +1,6 @@
 import type { AccessGrant } from "../access/access-grant.ts";
+import type { AuditTrail } from "../audit/audit-trail.ts";
+import type { RequestOrigin } from "../audit/request-auditing.ts";
 
 /** What middleware puts on the request context. */
 export interface AppEnv {
@@ -7,5 +9,9 @@ export interface AppEnv {
     /** Set on Composer protocol routes: errors then carry a `warning` Composer prints. */
     composerRoute: boolean;
     grant: AccessGrant;
+    /** Where the request comes from, for audit events. */
+    origin: RequestOrigin;
+    /** The request's audit trail: anonymous until a token is accepted. */
+    audit: AuditTrail;
   };
 }

@@ -1,5 +1,4 @@
-import { Hono } from "hono";
-import type { TokenService } from "../access/token-service.ts";
+import { Hono, type Context } from "hono";
 import type { CatalogReader } from "../catalog/catalog-reader.ts";
 import type { DistReader } from "../catalog/dist-reader.ts";
 import { notifyBatchSchema, type InstallRecorder } from "../catalog/install-recorder.ts";
@@ -7,11 +6,12 @@ import { notFound } from "../errors/domain-error.ts";
 import type { AppEnv } from "./app-env.ts";
 import { sendMetadata } from "./conditional-get.ts";
 import { composerRoute } from "./middleware/composer-route.ts";
-import { requireToken } from "./middleware/require-token.ts";
+import { auditAccess } from "./middleware/audit-access.ts";
+import type { TokenGuard } from "./middleware/require-token.ts";
 import { readJsonBody } from "./read-body.ts";
 
 export interface ComposerRouteDeps {
-  readonly tokens: TokenService;
+  readonly guard: TokenGuard;
   readonly catalog: CatalogReader;
   readonly dists: DistReader;
   readonly installs: InstallRecorder;
@@ -24,20 +24,48 @@ const DIST_FILE = /^([0-9a-f]{40}|[0-9a-f]{64})\.zip$/;
 /** The Composer v2 repository protocol: packages.json, p2 metadata, dists, notify-batch. */
 export function composerRoutes(deps: ComposerRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const read = requireToken(deps.tokens, "read");
+  const read = deps.guard("read");
+  const param = (c: Context<AppEnv>, name: string): string => c.req.param(name) ?? "";
+  const p2Target = (c: Context<AppEnv>) => {
+    const match = P2_FILE.exec(param(c, "file"));
+    return {
+      target: {
+        type: "package",
+        name: `${param(c, "vendor")}/${match?.[1] ?? param(c, "file")}`.slice(0, 200),
+      },
+      details: { dev: match?.[2] !== undefined },
+    };
+  };
+  const distTarget = (c: Context<AppEnv>) => ({
+    target: {
+      type: "package",
+      name: `${param(c, "vendor")}/${param(c, "project")}`.slice(0, 200),
+      version: param(c, "version").slice(0, 100),
+    },
+    details: {
+      reference: param(c, "file")
+        .replace(/\.zip$/, "")
+        .slice(0, 64),
+    },
+  });
 
-  app.get("/packages.json", composerRoute, read, async (c) =>
-    sendMetadata(c, await deps.catalog.packagesJson(c.get("grant"))),
+  app.get(
+    "/packages.json",
+    composerRoute,
+    read,
+    auditAccess("packages_json", () => ({ target: null })),
+    async (c) => sendMetadata(c, await deps.catalog.packagesJson(c.get("grant"))),
   );
 
-  app.get("/p2/:vendor/:file", composerRoute, read, async (c) => {
+  app.get("/p2/:vendor/:file", composerRoute, read, auditAccess("metadata", p2Target), async (c) => {
     const match = P2_FILE.exec(c.req.param("file"));
     if (match === null) throw notFound("PackageNotFound", "not a metadata file");
     const name = `${c.req.param("vendor")}/${match[1] ?? ""}`;
     return sendMetadata(c, await deps.catalog.p2(name, match[2] !== undefined, c.get("grant")));
   });
 
-  app.get("/dists/:vendor/:project/:version/:file", composerRoute, read, async (c) => {
+  const download = auditAccess("download", distTarget, "download_denied");
+  app.get("/dists/:vendor/:project/:version/:file", composerRoute, read, download, async (c) => {
     const match = DIST_FILE.exec(c.req.param("file"));
     if (match === null) throw notFound("DistNotFound", "not a dist file");
     const name = `${c.req.param("vendor")}/${c.req.param("project")}`;
@@ -66,6 +94,19 @@ export function composerRoutes(deps: ComposerRouteDeps): Hono<AppEnv> {
   app.post("/downloads", composerRoute, read, async (c) => {
     const batch = await readJsonBody(c, notifyBatchSchema, deps.maxJsonBytes);
     const recorded = await deps.installs.record(batch, c.get("grant"));
+    await c.get("audit").record({
+      event: "package_access",
+      action: "install_notification",
+      outcome: "success",
+      target: null,
+      details: {
+        counted: recorded.counted,
+        ignored: recorded.ignored,
+        downloads: batch.downloads
+          .slice(0, 100)
+          .map((d) => ({ name: d.name.slice(0, 200), version: d.version.slice(0, 100) })),
+      },
+    });
     return c.json({ status: "success", ...recorded });
   });
 

@@ -1,13 +1,18 @@
 import { Hono } from "hono";
+import type { AuditedTokens } from "../access/audited-tokens.ts";
 import type { TokenService } from "../access/token-service.ts";
+import type { AuditReads } from "../audit/audit-reads.ts";
+import type { RequestAuditing } from "../audit/request-auditing.ts";
+import type { AuditedPackages } from "../catalog/audited-packages.ts";
 import type { CatalogReader } from "../catalog/catalog-reader.ts";
 import type { DistReader } from "../catalog/dist-reader.ts";
 import type { InstallRecorder } from "../catalog/install-recorder.ts";
-import type { PackageUpload } from "../catalog/package-upload.ts";
 import { notFound } from "../errors/domain-error.ts";
 import type { Logger } from "../observability/logger.ts";
 import { logUnhandledError } from "../observability/log-events.ts";
+import type { AuditedRepositories } from "../sources/audited-repositories.ts";
 import type { RepositoryService } from "../sources/repository-service.ts";
+import { auditApiRoutes, auditNoteRoutes } from "./api/audit-routes.ts";
 import { packageRoutes } from "./api/package-routes.ts";
 import { repositoryRoutes } from "./api/repository-routes.ts";
 import { tokenRoutes } from "./api/token-routes.ts";
@@ -16,15 +21,21 @@ import { composerRoutes } from "./composer-routes.ts";
 import { errorResponse } from "./error-responses.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { requestContext } from "./middleware/request-context.ts";
+import { tokenGuard } from "./middleware/require-token.ts";
 
 export interface AppDeps {
   readonly logger: Logger;
   readonly tokens: TokenService;
+  readonly auditedTokens: AuditedTokens;
+  readonly auditing: RequestAuditing;
   readonly catalog: CatalogReader;
   readonly dists: DistReader;
   readonly installs: InstallRecorder;
-  readonly uploads: PackageUpload;
+  readonly packages: AuditedPackages;
   readonly repositories: RepositoryService;
+  readonly auditedRepositories: AuditedRepositories;
+  /** Audit log proofs, verification and checkpoint key (/audit, /api/audit). */
+  readonly auditReads: AuditReads;
   /** Resolves when the database answers; rejects otherwise. */
   readonly ready: () => Promise<void>;
   readonly limits: { readonly maxUploadBytes: number; readonly maxJsonBytes: number };
@@ -34,15 +45,26 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { maxJsonBytes, maxUploadBytes } = deps.limits;
-  app.use("*", requestContext(deps.logger));
+  const guard = tokenGuard(deps.tokens, deps.auditing);
+  app.use("*", requestContext(deps.logger, deps.auditing));
   app.route("/", healthRoutes(deps.ready));
   app.route(
     "/api/repositories",
-    repositoryRoutes({ tokens: deps.tokens, repositories: deps.repositories, maxJsonBytes }),
+    repositoryRoutes({
+      guard,
+      repositories: deps.repositories,
+      audited: deps.auditedRepositories,
+      maxJsonBytes,
+    }),
   );
-  app.route("/api/tokens", tokenRoutes({ tokens: deps.tokens, maxJsonBytes }));
-  app.route("/api/packages", packageRoutes({ tokens: deps.tokens, uploads: deps.uploads, maxUploadBytes }));
-  app.route("/", composerRoutes({ ...deps, maxJsonBytes }));
+  app.route(
+    "/api/tokens",
+    tokenRoutes({ tokens: deps.tokens, audited: deps.auditedTokens, guard, maxJsonBytes }),
+  );
+  app.route("/api/packages", packageRoutes({ guard, packages: deps.packages, maxUploadBytes }));
+  app.route("/audit", auditNoteRoutes({ guard, ...deps.auditReads }));
+  app.route("/api/audit", auditApiRoutes({ guard, ...deps.auditReads }));
+  app.route("/", composerRoutes({ ...deps, guard, maxJsonBytes }));
   // Answered here rather than thrown: Hono calls the not-found handler outside its error handling,
   // so a throw would skip the request-context middleware (no X-Request-Id, no request log line).
   app.notFound((c) => errorResponse(c, notFound("RouteNotFound", "no such resource")));

@@ -26,6 +26,17 @@ export const addRepositorySchema = z
 
 export type AddRepositoryInput = z.input<typeof addRepositorySchema>;
 
+export const updateRepositorySchema = z
+  .object({
+    url: addRepositorySchema.shape.url.optional(),
+    name: addRepositorySchema.shape.name,
+    /** New credentials, or null to remove them. */
+    credentials: gitCredentialsSchema.nullable().optional(),
+  })
+  .strict();
+
+export type UpdateRepositoryInput = z.input<typeof updateRepositorySchema>;
+
 /** What the API and CLI show of a repository: never its credentials. */
 export interface PublicRepository {
   readonly id: string;
@@ -66,21 +77,9 @@ export class RepositoryService {
 
   async add(input: AddRepositoryInput): Promise<PublicRepository> {
     const parsed = addRepositorySchema.parse(input);
-    const url = classifySourceUrl(parsed.url);
-    if (/^[a-z+]+:\/\/[^/@]*@/i.test(parsed.url) && url.kind !== "ssh") {
-      throw invalidInput(
-        "CredentialsInUrl",
-        "the repository URL must not contain credentials; pass them separately (--credentials)",
-      );
-    }
-    await assertSourceAllowed(parsed.url, {
-      allowPrivate: this.#deps.allowPrivateSources,
-      ...(this.#deps.resolveHost === undefined ? {} : { resolve: this.#deps.resolveHost }),
-    });
+    await this.#assertUrlAllowed(parsed.url);
     const name = parsed.name ?? defaultName(parsed.url);
-    if ((await this.#deps.repositories.findByName(name)) !== null) {
-      throw conflict("RepositoryNameTaken", `a repository named "${name}" already exists`);
-    }
+    await this.#assertNameFree(name);
     const now = this.#deps.clock.now().toISOString();
     const id = ulid();
     await this.#deps.repositories.insert({
@@ -94,6 +93,56 @@ export class RepositoryService {
       updatedAt: now,
     });
     return publicRepository(await this.#get(id));
+  }
+
+  /**
+   * Changes the URL, the name or the credentials (null removes them). The next sync fetches from
+   * the new URL and reconciles the versions with what it finds there.
+   */
+  async update(idOrName: string, input: UpdateRepositoryInput): Promise<PublicRepository> {
+    const parsed = updateRepositorySchema.parse(input);
+    const repository = await this.#get(idOrName);
+    if (parsed.url !== undefined) await this.#assertUrlAllowed(parsed.url);
+    if (parsed.name !== undefined && parsed.name !== repository.name) await this.#assertNameFree(parsed.name);
+    const credentials =
+      parsed.credentials === undefined
+        ? {}
+        : {
+            credentials:
+              parsed.credentials === null
+                ? null
+                : this.#deps.secrets.seal(JSON.stringify(parsed.credentials)),
+          };
+    await this.#deps.repositories.update(
+      repository.id,
+      {
+        ...(parsed.url === undefined ? {} : { url: parsed.url }),
+        ...(parsed.name === undefined ? {} : { name: parsed.name }),
+        ...credentials,
+      },
+      this.#deps.clock.now().toISOString(),
+    );
+    return publicRepository(await this.#get(repository.id));
+  }
+
+  async #assertUrlAllowed(url: string): Promise<void> {
+    const classified = classifySourceUrl(url);
+    if (/^[a-z+]+:\/\/[^/@]*@/i.test(url) && classified.kind !== "ssh") {
+      throw invalidInput(
+        "CredentialsInUrl",
+        "the repository URL must not contain credentials; pass them separately (--credentials)",
+      );
+    }
+    await assertSourceAllowed(url, {
+      allowPrivate: this.#deps.allowPrivateSources,
+      ...(this.#deps.resolveHost === undefined ? {} : { resolve: this.#deps.resolveHost }),
+    });
+  }
+
+  async #assertNameFree(name: string): Promise<void> {
+    if ((await this.#deps.repositories.findByName(name)) !== null) {
+      throw conflict("RepositoryNameTaken", `a repository named "${name}" already exists`);
+    }
   }
 
   async list(): Promise<PublicRepository[]> {

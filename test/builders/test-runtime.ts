@@ -7,9 +7,9 @@ import type { TokenScope } from "../../src/access/token-scope.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { loadConfig, type Config } from "../../src/config/load-config.ts";
 import type { AppEnv } from "../../src/http/app-env.ts";
-import { createApp } from "../../src/http/create-app.ts";
 import { createLogger, type Logger } from "../../src/observability/logger.ts";
-import { LIMITS, openRuntime, type Runtime } from "../../src/runtime.ts";
+import { createRuntimeApp } from "../../src/runtime-app.ts";
+import { openRuntime, type Runtime } from "../../src/runtime.ts";
 import { buildZip, type ZipEntrySpec } from "./zip-builder.ts";
 
 export interface TestRuntimeOptions {
@@ -112,17 +112,7 @@ export class TestRuntime {
       fs.rmSync(root, { recursive: true, force: true });
       throw error;
     }
-    const app = createApp({
-      logger,
-      tokens: runtime.tokens,
-      catalog: runtime.catalog,
-      dists: runtime.dists,
-      installs: runtime.installs,
-      uploads: runtime.uploads,
-      repositories: runtime.repositories,
-      ready: () => runtime.database.ping(),
-      limits: { maxUploadBytes: config.maxUploadBytes, maxJsonBytes: LIMITS.maxJsonBytes },
-    });
+    const app = createRuntimeApp(runtime, logger);
     return new TestRuntime({ root, config, runtime, clock, logger, app, logLines });
   }
 

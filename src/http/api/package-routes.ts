@@ -1,15 +1,14 @@
 import { Hono } from "hono";
-import type { TokenService } from "../../access/token-service.ts";
-import type { PackageUpload } from "../../catalog/package-upload.ts";
+import type { AuditedPackages } from "../../catalog/audited-packages.ts";
 import { DomainError } from "../../errors/domain-error.ts";
 import type { AppEnv } from "../app-env.ts";
-import { requireToken } from "../middleware/require-token.ts";
+import type { TokenGuard } from "../middleware/require-token.ts";
 import { readBodyBytes } from "../read-body.ts";
 
-/** /api/packages: uploads of package archives. */
+/** /api/packages: uploads of package archives, and their deletion. */
 export function packageRoutes(deps: {
-  tokens: TokenService;
-  uploads: PackageUpload;
+  guard: TokenGuard;
+  packages: AuditedPackages;
   maxUploadBytes: number;
 }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -18,7 +17,7 @@ export function packageRoutes(deps: {
    * The body is the zip itself (Content-Type application/zip or application/octet-stream), or a
    * multipart/form-data form whose `file` field is the zip.
    */
-  app.post("/upload", requireToken(deps.tokens, "write"), async (c) => {
+  app.post("/upload", deps.guard("write"), async (c) => {
     const header = c.req.header("content-type") ?? "";
     const type = header.toLowerCase();
     let zip: Uint8Array;
@@ -38,8 +37,19 @@ export function packageRoutes(deps: {
         "upload the zip as application/zip, or as the `file` field of multipart/form-data",
       );
     }
-    const uploaded = await deps.uploads.upload(zip, c.get("grant"));
+    const uploaded = await deps.packages.upload(zip, c.get("grant"), c.get("audit"));
     return c.json(uploaded, uploaded.created ? 201 : 200);
+  });
+
+  /** Deletes an uploaded version; `version` is as published (`1.2.0`) or normalized (`1.2.0.0`). */
+  app.delete("/:vendor/:project/versions/:version", deps.guard("admin"), async (c) => {
+    const name = `${c.req.param("vendor")}/${c.req.param("project")}`;
+    const deleted = await deps.packages.delete(name, c.req.param("version"), c.get("grant"), c.get("audit"));
+    return c.json({
+      packageName: deleted.packageName,
+      version: deleted.version,
+      versionNormalized: deleted.versionNormalized,
+    });
   });
 
   return app;

@@ -1,9 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { tokenScopes } from "../../access/token-scope.ts";
+import type { AuditedTokens } from "../../access/audited-tokens.ts";
 import type { TokenService } from "../../access/token-service.ts";
 import type { AppEnv } from "../app-env.ts";
-import { requireToken } from "../middleware/require-token.ts";
+import type { TokenGuard } from "../middleware/require-token.ts";
 import { readJsonBody } from "../read-body.ts";
 
 const expiresAt = z.iso
@@ -30,20 +31,28 @@ const updateTokenSchema = z
   .strict();
 
 /** /api/tokens: access tokens. The secret is in the creation response only. */
-export function tokenRoutes(deps: { tokens: TokenService; maxJsonBytes: number }): Hono<AppEnv> {
+export function tokenRoutes(deps: {
+  tokens: TokenService;
+  audited: AuditedTokens;
+  guard: TokenGuard;
+  maxJsonBytes: number;
+}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const admin = requireToken(deps.tokens, "admin");
+  const admin = deps.guard("admin");
 
   app.get("/", admin, async (c) => c.json({ tokens: await deps.tokens.list() }));
 
   app.post("/", admin, async (c) => {
     const input = await readJsonBody(c, createTokenSchema, deps.maxJsonBytes);
-    const created = await deps.tokens.create({
-      description: input.description,
-      ...(input.scopes === undefined ? {} : { scopes: input.scopes }),
-      ...(input.packages === undefined ? {} : { packagePatterns: input.packages }),
-      ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
-    });
+    const created = await deps.audited.create(
+      {
+        description: input.description,
+        ...(input.scopes === undefined ? {} : { scopes: input.scopes }),
+        ...(input.packages === undefined ? {} : { packagePatterns: input.packages }),
+        ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
+      },
+      c.get("audit"),
+    );
     return c.json({ ...created.record, token: created.token }, 201);
   });
 
@@ -51,16 +60,22 @@ export function tokenRoutes(deps: { tokens: TokenService; maxJsonBytes: number }
 
   app.patch("/:id", admin, async (c) => {
     const input = await readJsonBody(c, updateTokenSchema, deps.maxJsonBytes);
-    const updated = await deps.tokens.update(c.req.param("id"), {
-      ...(input.description === undefined ? {} : { description: input.description }),
-      ...(input.scopes === undefined ? {} : { scopes: input.scopes }),
-      ...(input.packages === undefined ? {} : { packagePatterns: input.packages }),
-      ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
-    });
+    const updated = await deps.audited.update(
+      c.req.param("id"),
+      {
+        ...(input.description === undefined ? {} : { description: input.description }),
+        ...(input.scopes === undefined ? {} : { scopes: input.scopes }),
+        ...(input.packages === undefined ? {} : { packagePatterns: input.packages }),
+        ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
+      },
+      c.get("audit"),
+    );
     return c.json(updated);
   });
 
-  app.delete("/:id", admin, async (c) => c.json(await deps.tokens.revoke(c.req.param("id"))));
+  app.delete("/:id", admin, async (c) =>
+    c.json(await deps.audited.revoke(c.req.param("id"), c.get("audit"))),
+  );
 
   return app;
 }

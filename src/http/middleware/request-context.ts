@@ -1,5 +1,8 @@
-import type { MiddlewareHandler } from "hono";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context, MiddlewareHandler } from "hono";
 import { ulid } from "ulid";
+import { anonymousActor } from "../../audit/audit-event.ts";
+import type { RequestAuditing } from "../../audit/request-auditing.ts";
 import type { Logger } from "../../observability/logger.ts";
 import { logRequestCompleted } from "../../observability/log-events.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -8,9 +11,10 @@ const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Gives every request an id (a sane incoming X-Request-Id is kept, otherwise `req_<ulid>`), echoes
- * it in the response, and logs one "Request completed" line when the response is ready.
+ * it in the response, starts its (anonymous) audit trail, and logs one "Request completed" line
+ * when the response is ready.
  */
-export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
+export function requestContext(logger: Logger, auditing: RequestAuditing): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
     const incoming = c.req.header("x-request-id");
@@ -18,6 +22,14 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
       incoming !== undefined && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : `req_${ulid()}`;
     c.set("requestId", requestId);
     c.set("composerRoute", false);
+    const origin = {
+      peer: peerAddress(c),
+      forwardedFor: c.req.header("x-forwarded-for"),
+      userAgent: c.req.header("user-agent"),
+      requestId,
+    };
+    c.set("origin", origin);
+    c.set("audit", auditing.trail(origin, anonymousActor));
     await next();
     c.header("X-Request-Id", requestId);
     logRequestCompleted(logger, requestId, {
@@ -27,4 +39,13 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
       duration: Math.round((performance.now() - started) * 100) / 100,
     });
   };
+}
+
+/** The socket's peer address; absent for in-process requests (tests). */
+function peerAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
 }

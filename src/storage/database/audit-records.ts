@@ -92,6 +92,19 @@ export class AuditRecords {
     );
   }
 
+  /** The newest event of a category and action, or null. */
+  async latestEvent(event: string, action: string): Promise<AuditRow | null> {
+    const row = await this.#db
+      .selectFrom("audit_logs")
+      .selectAll()
+      .where("event", "=", event)
+      .where("action", "=", action)
+      .orderBy("seq", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
   /** Leaf hashes of seq in [from, to], ascending. */
   async leafHashes(from: number, to: number): Promise<string[]> {
     const rows = await this.#db

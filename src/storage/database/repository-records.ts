@@ -78,6 +78,18 @@ export class RepositoryRecords {
     return row === undefined ? null : toRecord(row);
   }
 
+  async update(
+    id: string,
+    changes: { name?: string; url?: string; credentials?: string | null },
+    now: string,
+  ): Promise<void> {
+    await this.#db
+      .updateTable("repositories")
+      .set({ ...changes, updated_at: now })
+      .where("id", "=", id)
+      .execute();
+  }
+
   async delete(id: string): Promise<void> {
     await this.#db.deleteFrom("repositories").where("id", "=", id).execute();
   }

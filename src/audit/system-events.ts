@@ -1,0 +1,86 @@
+import type { Config } from "../config/load-config.ts";
+import { systemContext, type AuditDetails } from "./audit-event.ts";
+import { rowToEvent } from "./audit-row.ts";
+import { auditTrail } from "./audit-trail.ts";
+import type { AuditRuntime } from "./open-audit.ts";
+
+/** `system` events of the server's life: started, stopped. */
+export async function recordSystemEvent(
+  audit: AuditRuntime,
+  action: "started" | "stopped",
+  details: AuditDetails,
+): Promise<void> {
+  await auditTrail(audit.log, systemContext).record({
+    event: "system",
+    action,
+    outcome: "success",
+    target: { type: "server" },
+    details,
+  });
+}
+
+/**
+ * Settings come from the environment, so they change between starts. Each start records the
+ * effective settings (secrets only as "set"/"unset") and, for each setting that differs from the
+ * previous start, a `setting_changed` event with before and after.
+ */
+export async function recordConfiguration(audit: AuditRuntime, config: Config): Promise<void> {
+  const trail = auditTrail(audit.log, systemContext);
+  const settings = configurationSnapshot(config);
+  const previousRow = await audit.records.latestEvent("configuration", "loaded");
+  const previous =
+    previousRow === null
+      ? null
+      : (rowToEvent(previousRow).details.settings as Record<string, unknown> | undefined);
+  if (previous !== undefined && previous !== null) {
+    for (const [name, after] of Object.entries(settings)) {
+      const before = previous[name] ?? null;
+      if (JSON.stringify(before) === JSON.stringify(after)) continue;
+      await trail.record({
+        event: "configuration",
+        action: "setting_changed",
+        outcome: "success",
+        severity: "warning",
+        target: { type: "setting", name },
+        details: { before, after },
+      });
+    }
+  }
+  await trail.record({
+    event: "configuration",
+    action: "loaded",
+    outcome: "success",
+    target: { type: "configuration" },
+    details: { settings },
+  });
+}
+
+function configurationSnapshot(config: Config): Record<string, unknown> {
+  return {
+    PB_HOST: config.host,
+    PB_PORT: config.port,
+    PB_DATA_DIR: config.dataDir,
+    PB_BASE_URL: config.baseUrl,
+    PB_DATABASE_URL: config.database.kind === "postgres" ? redact(config.database.url) : config.database.file,
+    PB_SECRET_KEY: config.secretKey === undefined ? "generated" : "set",
+    PB_ALLOW_PRIVATE_SOURCES: config.allowPrivateSources,
+    PB_LOG_LEVEL: config.logLevel,
+    PB_MAX_UPLOAD_BYTES: config.maxUploadBytes,
+    PB_AUDIT_IP_MODE: config.audit.ipMode,
+    PB_TRUSTED_PROXIES: [...config.audit.trustedProxies],
+    PB_AUDIT_SIGNING_KEY: config.audit.signingKey === undefined ? "generated" : "set",
+    PB_AUDIT_ORIGIN: config.audit.origin,
+    PB_AUDIT_CHECKPOINT_SECONDS: config.audit.checkpointEveryMs / 1000,
+    PB_AUDIT_CHECKPOINT_EVENTS: config.audit.checkpointEveryEvents,
+  };
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparsable)";
+  }
+}

@@ -1,0 +1,156 @@
+import { Hono, type Context } from "hono";
+import type { AuditDetails, AuditTarget } from "../../audit/audit-event.ts";
+import type { AuditProofs } from "../../audit/audit-proofs.ts";
+import type { AuditVerification } from "../../audit/audit-verification.ts";
+import { DomainError, invalidInput } from "../../errors/domain-error.ts";
+import type { AppEnv } from "../app-env.ts";
+import type { TokenGuard } from "../middleware/require-token.ts";
+
+export interface AuditRoutesDeps {
+  readonly guard: TokenGuard;
+  readonly proofs: AuditProofs;
+  readonly verification: AuditVerification;
+  /** The C2SP verifier key of the checkpoints. */
+  readonly verifierKey: string;
+}
+
+const TEXT = "text/plain; charset=utf-8";
+
+/**
+ * /audit: the checkpoint key and the latest signed checkpoint, as plain text.
+ *
+ * - `GET /audit/public-key` is public: it is a public key, and whoever checks a checkpoint must be
+ *   able to get it without holding a token of this server (better still, save it once and pin it).
+ * - `GET /audit/checkpoint` needs an admin token (it reveals the log's size and growth); when no
+ *   checkpoint was signed yet, one is signed now. 404 while the log is empty.
+ */
+export function auditNoteRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/public-key", (c) =>
+    c.body(`${deps.verifierKey}\n`, 200, { "content-type": TEXT, "cache-control": "public, max-age=300" }),
+  );
+
+  app.get("/checkpoint", deps.guard("admin"), async (c) => {
+    const checkpoint = await audited(
+      c,
+      "checkpoint_read",
+      { type: "audit_log" },
+      {},
+      () => deps.proofs.latestCheckpoint(),
+      (latest) => ({ size: latest.size, root_hash: latest.rootHash }),
+    );
+    return c.body(checkpoint.note, 200, { "content-type": TEXT, "cache-control": "no-store" });
+  });
+
+  return app;
+}
+
+/**
+ * /api/audit: proofs and verification, admin only. Every read (also a refused one: bad
+ * parameters, unknown event) is itself an `audit` event on the request's trail, committed before
+ * the response is sent.
+ *
+ * - `GET /events/{id}/proof[?size=N]`: inclusion proof of the event in the tree of N leaves
+ *   (default: the latest checkpoint, signed first when it does not cover the event yet).
+ * - `GET /consistency?from=M[&to=N]`: consistency proof between the trees of M and N leaves
+ *   (N defaults to the latest checkpoint). 1 ≤ M ≤ N ≤ the log's size, else 400.
+ * - `GET /verify`: verifies the whole stored log against its signed checkpoints; 200 with
+ *   `{ok: true, ...}` or `{ok: false, firstBadSeq, reason, detail}`.
+ */
+export function auditApiRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const admin = deps.guard("admin");
+
+  app.get("/events/:id/proof", admin, async (c) => {
+    const id = c.req.param("id");
+    const sizeText = c.req.query("size");
+    const proof = await audited(
+      c,
+      "proof_read",
+      { type: "audit_event", id: id.slice(0, 64) },
+      sizeText === undefined ? {} : { requested_size: sizeText.slice(0, 32) },
+      () => deps.proofs.inclusion(id, parseTreeSize(sizeText, "size")),
+      (document) => ({ seq: document.leafIndex + 1, tree_size: document.treeSize }),
+    );
+    return c.json(proof);
+  });
+
+  app.get("/consistency", admin, async (c) => {
+    const fromText = c.req.query("from");
+    const toText = c.req.query("to");
+    const proof = await audited(
+      c,
+      "consistency_read",
+      { type: "audit_log" },
+      {
+        ...(fromText === undefined ? {} : { requested_from: fromText.slice(0, 32) }),
+        ...(toText === undefined ? {} : { requested_to: toText.slice(0, 32) }),
+      },
+      () => {
+        const from = parseTreeSize(fromText, "from");
+        if (from === undefined) throw invalidInput("InvalidTreeSize", "from is required: ?from=M[&to=N]");
+        return deps.proofs.consistency(from, parseTreeSize(toText, "to"));
+      },
+      (document) => ({ from: document.from, to: document.to }),
+    );
+    return c.json(proof);
+  });
+
+  app.get("/verify", admin, async (c) => {
+    const report = await deps.verification.verifyAndRecord(c.get("audit"));
+    return c.json(report.result);
+  });
+
+  return app;
+}
+
+/**
+ * Runs a read of the audit log and records it as an `audit` event: success with what was read,
+ * or, for a refused read (a domain error: bad parameters, nothing found), failure with the code.
+ */
+async function audited<T>(
+  c: Context<AppEnv>,
+  action: string,
+  target: AuditTarget,
+  request: AuditDetails,
+  work: () => Promise<T>,
+  describe: (value: T) => AuditDetails,
+): Promise<T> {
+  let value: T;
+  try {
+    value = await work();
+  } catch (error) {
+    if (error instanceof DomainError) {
+      await c.get("audit").record({
+        event: "audit",
+        action,
+        outcome: "failure",
+        target,
+        details: { ...request, code: error.code },
+      });
+    }
+    throw error;
+  }
+  await c.get("audit").record({
+    event: "audit",
+    action,
+    outcome: "success",
+    target,
+    details: { ...request, ...describe(value) },
+  });
+  return value;
+}
+
+/** A tree size from the query: absent, or a whole number (anything else is a 400). */
+function parseTreeSize(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = /^[0-9]{1,16}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value)) {
+    throw invalidInput(
+      "InvalidTreeSize",
+      `${name} must be a whole number of events, not ${JSON.stringify(text.slice(0, 32))}`,
+    );
+  }
+  return value;
+}

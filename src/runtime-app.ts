@@ -1,0 +1,25 @@
+import type { Hono } from "hono";
+import { createAuditReads } from "./audit/audit-reads.ts";
+import type { AppEnv } from "./http/app-env.ts";
+import { createApp } from "./http/create-app.ts";
+import type { Logger } from "./observability/logger.ts";
+import { LIMITS, type Runtime } from "./runtime.ts";
+
+/** The HTTP app over a runtime's services (what `serve` listens with, and in-process tests use). */
+export function createRuntimeApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
+  return createApp({
+    logger,
+    tokens: runtime.tokens,
+    auditedTokens: runtime.auditedTokens,
+    auditing: runtime.audit.auditing,
+    catalog: runtime.catalog,
+    dists: runtime.dists,
+    installs: runtime.installs,
+    packages: runtime.packages,
+    repositories: runtime.repositories,
+    auditedRepositories: runtime.auditedRepositories,
+    auditReads: createAuditReads(runtime.audit, runtime.database.db),
+    ready: () => runtime.database.ping(),
+    limits: { maxUploadBytes: runtime.config.maxUploadBytes, maxJsonBytes: LIMITS.maxJsonBytes },
+  });
+}
