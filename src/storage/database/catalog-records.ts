@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
-import type { Database, VersionOrigin } from "./database-schema.ts";
+import type { Database, PackageVersionsTable, VersionOrigin } from "./database-schema.ts";
 
 export interface StoredVersion {
   readonly id: string;
@@ -258,22 +258,7 @@ async function bumpRevision(db: Db, now: string): Promise<void> {
     .execute();
 }
 
-function toStoredVersion(row: {
-  id: string;
-  package_name: string;
-  version: string;
-  version_normalized: string;
-  is_dev: number;
-  origin: VersionOrigin;
-  repository_id: string | null;
-  reference: string;
-  metadata: string;
-  dist_sha256: string;
-  dist_sha1: string;
-  dist_size: number;
-  created_at: string;
-  updated_at: string;
-}): StoredVersion {
+function toStoredVersion(row: PackageVersionsTable): StoredVersion {
   return {
     id: row.id,
     packageName: row.package_name,

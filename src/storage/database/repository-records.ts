@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { Database, RepositoryStatus, RepositoryType } from "./database-schema.ts";
+import type { Database, RepositoriesTable, RepositoryStatus, RepositoryType } from "./database-schema.ts";
 
 export interface RepositoryRecord {
   readonly id: string;
@@ -178,19 +178,7 @@ export class RepositoryRecords {
   }
 }
 
-function toRecord(row: {
-  id: string;
-  name: string;
-  type: RepositoryType;
-  url: string;
-  credentials: string | null;
-  status: RepositoryStatus;
-  default_branch: string | null;
-  last_error: string | null;
-  last_synced_at: string | null;
-  created_at: string;
-  updated_at: string;
-}): RepositoryRecord {
+function toRecord(row: RepositoriesTable): RepositoryRecord {
   return {
     id: row.id,
     name: row.name,
