@@ -16,11 +16,15 @@ module.exports = {
     },
     {
       name: "audit-integrity-is-pure",
-      comment: "Hashing, proofs, checkpoints and verification run the same in the server, the CLI and offline.",
+      comment:
+        "Hashing, proofs, checkpoints and verification run the same in the server, the CLI and offline.",
       severity: "error",
       from: { path: "^src/audit/integrity/" },
       to: {
-        path: ["^src/(?!audit/integrity/|errors/)", "^(node:)?(fs|fs/promises|child_process|net|http|https|dns)$"],
+        path: [
+          "^src/(?!audit/integrity/|errors/)",
+          "^(node:)?(fs|fs/promises|child_process|net|http|https|dns)$",
+        ],
         dependencyTypesNot: ["type-only"],
       },
     },

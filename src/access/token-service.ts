@@ -1,4 +1,5 @@
 import { monotonicFactory } from "ulid";
+import { pooledRandom } from "../ids/new-id.ts";
 import type { Clock } from "../clock/clock.ts";
 import { DomainError, invalidInput, notFound } from "../errors/domain-error.ts";
 import type { TokenRecord, TokenRecordPatch, TokenRecords } from "../storage/database/token-records.ts";
@@ -65,7 +66,7 @@ export class TokenService {
   readonly #records: TokenRecords;
   readonly #clock: Clock;
   readonly #onBackgroundError: (error: unknown) => void;
-  readonly #nextId = monotonicFactory();
+  readonly #nextId = monotonicFactory(pooledRandom);
   /** Token id → when this process last wrote (or saw) its `last_used_at`, in epoch ms. */
   readonly #lastTouched = new Map<string, number>();
   readonly #pendingWrites = new Set<Promise<void>>();

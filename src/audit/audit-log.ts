@@ -1,4 +1,4 @@
-import { ulid } from "ulid";
+import { newId } from "../ids/new-id.ts";
 import type { Clock } from "../clock/clock.ts";
 import type { AuditRecords, AuditRow, AuditState } from "../storage/database/audit-records.ts";
 import {
@@ -127,7 +127,7 @@ function buildRows(
   for (const pending of batch) {
     const event: AuditEvent = {
       schema_version: AUDIT_SCHEMA_VERSION,
-      id: ulid(),
+      id: newId(),
       seq: tree.size + 1,
       timestamp: pending.timestamp,
       event: pending.input.event,

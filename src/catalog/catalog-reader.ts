@@ -6,7 +6,7 @@ import { isValidPackageName } from "../composer/package-name.ts";
 import { compareNormalizedVersions } from "../composer/version-parser.ts";
 import { notFound, type DomainError } from "../errors/domain-error.ts";
 import type { CatalogRecords, StoredVersion } from "../storage/database/catalog-records.ts";
-import { BoundedCache } from "./bounded-cache.ts";
+import { BoundedCache } from "../cache/bounded-cache.ts";
 import { distUrl, shownName } from "./dist-url.ts";
 import { metadataDocument, type MetadataDocument } from "./metadata-document.ts";
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { ulid } from "ulid";
+import { newId } from "../ids/new-id.ts";
 import { requirePackage, requireScope, type AccessGrant } from "../access/access-grant.ts";
 import type { Clock } from "../clock/clock.ts";
 import { buildVersionEntry, parseComposerJson, type ComposerJson } from "../composer/composer-json.ts";
@@ -82,7 +82,7 @@ export class PackageUpload {
     // the other is told what is there (same bytes: 200, other bytes: 409).
     const inserted = await this.#records.insertVersionIfAbsent(
       {
-        id: ulid(),
+        id: newId(),
         packageName: composerJson.name,
         version,
         versionNormalized,

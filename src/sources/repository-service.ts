@@ -1,4 +1,4 @@
-import { ulid } from "ulid";
+import { newId } from "../ids/new-id.ts";
 import { z } from "zod";
 import type { SecretBox } from "../access/secret-box.ts";
 import { conflict, DomainError, invalidInput, notFound } from "../errors/domain-error.ts";
@@ -81,7 +81,7 @@ export class RepositoryService {
     const name = parsed.name ?? defaultName(parsed.url);
     await this.#assertNameFree(name);
     const now = this.#deps.clock.now().toISOString();
-    const id = ulid();
+    const id = newId();
     await this.#deps.repositories.insert({
       id,
       name,
@@ -182,7 +182,7 @@ export class RepositoryService {
     ) {
       throw conflict("SyncInProgress", `a sync of "${repository.name}" is already running`);
     }
-    const runId = ulid();
+    const runId = newId();
     await this.#deps.syncRuns.start({
       id: runId,
       repositoryId: repository.id,

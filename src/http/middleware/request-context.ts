@@ -1,6 +1,6 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
-import { ulid } from "ulid";
+import { newId } from "../../ids/new-id.ts";
 import { anonymousActor } from "../../audit/audit-event.ts";
 import type { RequestAuditing } from "../../audit/request-auditing.ts";
 import type { Logger } from "../../observability/logger.ts";
@@ -19,7 +19,7 @@ export function requestContext(logger: Logger, auditing: RequestAuditing): Middl
     const started = performance.now();
     const incoming = c.req.header("x-request-id");
     const requestId =
-      incoming !== undefined && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : `req_${ulid()}`;
+      incoming !== undefined && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : `req_${newId()}`;
     c.set("requestId", requestId);
     c.set("composerRoute", false);
     const origin = {
@@ -31,7 +31,15 @@ export function requestContext(logger: Logger, auditing: RequestAuditing): Middl
     c.set("origin", origin);
     c.set("audit", auditing.trail(origin, anonymousActor));
     await next();
-    c.header("X-Request-Id", requestId);
+    // Set on the finished response itself: c.header() after next() makes Hono rebuild the
+    // response, which takes @hono/node-server off its fast path.
+    try {
+      c.res.headers.set("X-Request-Id", requestId);
+    } catch {
+      // A response with immutable headers (one passed through from fetch): copy it.
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.set("X-Request-Id", requestId);
+    }
     logRequestCompleted(logger, requestId, {
       method: c.req.method,
       path: c.req.path,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { ulid } from "ulid";
+import { newId } from "../../ids/new-id.ts";
 import type { Clock } from "../../clock/clock.ts";
 import { buildVersionEntry, parseComposerJson } from "../../composer/composer-json.ts";
 import { normalizeVersion, versionFromBranch, versionFromTag } from "../../composer/version-parser.ts";
@@ -198,7 +198,7 @@ async function buildVersion(
   });
   await deps.catalog.saveVersion(
     {
-      id: existing?.id ?? ulid(),
+      id: existing?.id ?? newId(),
       packageName: composerJson.name,
       version: versions.version,
       versionNormalized: versions.versionNormalized,

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from "kysely";
+import { BoundedCache } from "../../cache/bounded-cache.ts";
 import type { Database } from "./database-schema.ts";
 import type { DatabaseHandle } from "./database-handle.ts";
 
@@ -13,7 +14,9 @@ export function openSqliteDatabase(file: string): DatabaseHandle {
   connection.pragma("synchronous = NORMAL");
   connection.pragma("busy_timeout = 10000");
   connection.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(connection) }),
+  });
   return {
     db,
     engine: "sqlite",
@@ -23,5 +26,27 @@ export function openSqliteDatabase(file: string): DatabaseHandle {
       return Promise.resolve();
     },
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running the small queries of a
+ * metadata request. Statements are reused per SQL text (better-sqlite3 statements are reusable,
+ * and Kysely never iterates two at once on its single connection).
+ */
+function withStatementCache(connection: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new BoundedCache<string, SqliteStatement>(500);
+  return {
+    close: () => {
+      connection.close();
+    },
+    prepare: (sql) => {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        statement = connection.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
   };
 }
