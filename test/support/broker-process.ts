@@ -86,11 +86,23 @@ export class BrokerServer {
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.#child.exitCode !== null) return;
+  /** The server's process id. */
+  get pid(): number {
+    const pid = this.#child.pid;
+    if (pid === undefined) throw new Error("the server process has no pid");
+    return pid;
+  }
+
+  /** Sends `signal` to the server (SIGKILL: a crash) and waits until the process is gone. */
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
     const exited = new Promise((resolve) => this.#child.once("exit", resolve));
-    this.#child.kill("SIGTERM");
+    process.kill(this.pid, signal);
     await exited;
+  }
+
+  async stop(): Promise<void> {
+    await this.kill("SIGTERM");
   }
 
   async #waitUntilHealthy(): Promise<void> {

@@ -1,0 +1,130 @@
+import fs from "node:fs";
+import path from "node:path";
+
+/** The parts of a V8 .cpuprofile (written by `node --cpu-prof`) this summary reads. */
+interface CpuProfile {
+  readonly nodes: readonly {
+    readonly id: number;
+    readonly callFrame: {
+      readonly functionName: string;
+      readonly url: string;
+      readonly lineNumber: number;
+    };
+    readonly children?: readonly number[];
+  }[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+export interface ProfileRow {
+  readonly name: string;
+  readonly ms: number;
+  readonly percent: number;
+}
+
+export interface ProfileSummary {
+  readonly totalMs: number;
+  readonly idlePercent: number;
+  /** Self time by where the code lives: a package, a broker file, node internals, GC. */
+  readonly byArea: readonly ProfileRow[];
+  /** Functions by self time. */
+  readonly bySelf: readonly ProfileRow[];
+  /** Functions by inclusive time (themselves and what they call). */
+  readonly byTotal: readonly ProfileRow[];
+}
+
+/** Summarizes a .cpuprofile: where the CPU time went, excluding nothing (idle is reported apart). */
+export function summarizeCpuProfile(file: string, projectRoot: string, top = 25): ProfileSummary {
+  const profile = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+
+  const label = (id: number): string => {
+    const frame = byId.get(id)?.callFrame;
+    if (frame === undefined) return "?";
+    const where = frame.url === "" ? "" : ` ${shortUrl(frame.url, projectRoot)}:${frame.lineNumber + 1}`;
+    return `${frame.functionName === "" ? "(anonymous)" : frame.functionName}${where}`;
+  };
+  const area = (id: number): string => {
+    const frame = byId.get(id)?.callFrame;
+    if (frame === undefined) return "?";
+    return frame.url === "" ? frame.functionName || "(native)" : areaOf(frame.url, projectRoot);
+  };
+
+  const self = new Map<string, number>();
+  const total = new Map<string, number>();
+  const areas = new Map<string, number>();
+  let all = 0;
+  let idle = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = (profile.timeDeltas[i] ?? 0) / 1000;
+    all += delta;
+    const name = label(id);
+    if (name === "(idle)") {
+      idle += delta;
+      return;
+    }
+    add(self, name, delta);
+    add(areas, area(id), delta);
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = label(at);
+      if (!seen.has(frame)) {
+        seen.add(frame);
+        add(total, frame, delta);
+      }
+    }
+  });
+  const busy = all - idle;
+  const rows = (map: Map<string, number>, exclude: (name: string) => boolean = () => false): ProfileRow[] =>
+    [...map.entries()]
+      .filter(([name]) => !exclude(name))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, ms]) => ({ name, ms, percent: busy > 0 ? (100 * ms) / busy : 0 }));
+  return {
+    totalMs: all,
+    idlePercent: all > 0 ? (100 * idle) / all : 0,
+    byArea: rows(areas),
+    bySelf: rows(self),
+    byTotal: rows(total, (name) => name === "(root)" || name === "(program)"),
+  };
+}
+
+function add(map: Map<string, number>, key: string, value: number): void {
+  map.set(key, (map.get(key) ?? 0) + value);
+}
+
+function shortUrl(url: string, projectRoot: string): string {
+  const file = url.startsWith("file://") ? new URL(url).pathname : url;
+  const nodeModules = file.lastIndexOf("/node_modules/");
+  if (nodeModules >= 0) return file.slice(nodeModules + "/node_modules/".length);
+  return file.startsWith(projectRoot) ? path.relative(projectRoot, file) : file;
+}
+
+function areaOf(url: string, projectRoot: string): string {
+  if (url.startsWith("node:")) return `node:${url.slice(5).split("/")[0] ?? ""}`;
+  const short = shortUrl(url, projectRoot);
+  if (url.includes("/node_modules/")) {
+    const parts = short.split("/");
+    return parts[0]?.startsWith("@") === true ? `${parts[0]}/${parts[1] ?? ""}` : (parts[0] ?? short);
+  }
+  return short;
+}
+
+export function formatProfile(summary: ProfileSummary): string {
+  const table = (title: string, rows: readonly ProfileRow[]): string =>
+    [
+      title,
+      ...rows.map(
+        (row) => `  ${row.percent.toFixed(1).padStart(5)}%  ${row.ms.toFixed(0).padStart(7)} ms  ${row.name}`,
+      ),
+    ].join("\n");
+  return [
+    `CPU profile: ${(summary.totalMs / 1000).toFixed(1)} s sampled, ${summary.idlePercent.toFixed(1)}% idle; percentages are of the busy time`,
+    table("By area (self time):", summary.byArea),
+    table("By function, self time:", summary.bySelf),
+    table("By function, inclusive time:", summary.byTotal),
+  ].join("\n\n");
+}
