@@ -17,10 +17,10 @@ import { createPostgresDatabase, testEngines, type EngineName } from "../support
  * PostgreSQL when the harness started it (there the broker dies mid-transaction with the database
  * still up).
  *
- * What this proves is survival of a process crash. SQLite runs in WAL mode with
- * synchronous=NORMAL: a committed transaction is in the WAL file (the OS page cache), which a
- * killed process cannot lose; a power loss or kernel crash can (see bench/README.md). The test
- * cluster runs with fsync=off, which a broker crash does not test either.
+ * What this proves is survival of a process crash: a committed transaction is in the WAL file,
+ * which a killed process cannot lose. SQLite also runs with synchronous=FULL (the WAL is fsynced
+ * at every commit) against power loss, which a test cannot simulate here. The test cluster runs
+ * with fsync=off, which a broker crash does not test either.
  */
 
 const LOOPS = 16;
