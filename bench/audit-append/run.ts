@@ -28,10 +28,13 @@ import type { DatabaseHandle } from "../../src/storage/database/database-handle.
 import { migrateToLatest } from "../../src/storage/database/migrate-to-latest.ts";
 import { openPostgresDatabase } from "../../src/storage/database/postgres-database.ts";
 import { openSqliteDatabase } from "../../src/storage/database/sqlite-database.ts";
-import { postgresAvailable } from "../../test/support/postgres-cluster.ts";
 import { formatProfile, summarizeCpuProfile } from "../metadata-throughput/cpu-profile.ts";
 import { markdownTable, median, textTable } from "../metadata-throughput/report.ts";
-import { startBenchCluster, type BenchCluster } from "./postgres.ts";
+import {
+  postgresAvailable,
+  startPostgresCluster,
+  type PostgresCluster,
+} from "../../test/support/postgres-cluster.ts";
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -125,7 +128,7 @@ function log(message: string): void {
 /** Everything to undo: the temp dir and the PostgreSQL cluster. */
 class Cleanup {
   tmp: string | undefined;
-  cluster: BenchCluster | undefined;
+  cluster: PostgresCluster | undefined;
 
   run(): void {
     const { cluster, tmp } = this;
@@ -155,12 +158,12 @@ async function openTarget(
     await migrateToLatest(handle.db);
     return handle;
   }
-  cleanup.cluster ??= await startBenchCluster();
+  cleanup.cluster ??= await startPostgresCluster({ durable: true });
   const admin = new pg.Client({ connectionString: cleanup.cluster.url });
   await admin.connect();
   const name = `bench_${run}`;
   try {
-    // fsync can be changed with a reload (startBenchCluster leaves it off the command line).
+    // fsync can be changed with a reload (a durable cluster leaves it off the command line).
     await admin.query(`alter system set fsync = ${target === "postgres" ? "on" : "off"}`);
     await admin.query("select pg_reload_conf()");
     await admin.query(`create database ${name}`);

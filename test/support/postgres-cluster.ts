@@ -18,9 +18,12 @@ export function postgresAvailable(): boolean {
 
 /**
  * A throwaway PostgreSQL cluster in a temporary folder, listening on a loopback port. initdb
- * refuses to run as root, so as root the cluster belongs to the `postgres` user.
+ * refuses to run as root, so as root the cluster belongs to the `postgres` user. Tests run it
+ * without fsync; `durable: true` leaves fsync to the configuration (on by default, and switchable
+ * with ALTER SYSTEM, which a `-c` option on the command line would outrank): for benchmarks.
  */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(options: { durable?: boolean } = {}): Promise<PostgresCluster> {
+  const durable = options.durable === true;
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pb-pg-"));
   const asRoot = process.getuid?.() === 0;
@@ -33,9 +36,33 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     }
   };
   const data = path.join(dir, "data");
-  run(path.join(PG_BIN, "initdb"), ["-D", data, "-A", "trust", "-U", "broker", "--no-sync", "-E", "UTF8"]);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-  run(path.join(PG_BIN, "pg_ctl"), ["-D", data, "-o", options, "-l", path.join(dir, "log"), "-w", "start"]);
+  try {
+    run(path.join(PG_BIN, "initdb"), [
+      "-D",
+      data,
+      "-A",
+      "trust",
+      "-U",
+      "broker",
+      "-E",
+      "UTF8",
+      ...(durable ? [] : ["--no-sync"]),
+    ]);
+    const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${durable ? "" : " -c fsync=off"}`;
+    run(path.join(PG_BIN, "pg_ctl"), [
+      "-D",
+      data,
+      "-o",
+      settings,
+      "-l",
+      path.join(dir, "log"),
+      "-w",
+      "start",
+    ]);
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `postgres://broker@127.0.0.1:${port}/postgres`,
     stop: () => {
