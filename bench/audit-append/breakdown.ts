@@ -7,12 +7,14 @@
  * the INSERT as Kysely runs it on SQLite (compile, prepare, run of one multi-row statement), the
  * database's own cost of the same transaction without Kysely, and the whole AuditRecords.append
  * transaction; beside them the cheaper alternatives the numbers suggest. SQLite on a file in a
- * temp dir, opened by openSqliteDatabase (WAL, synchronous=NORMAL, its statement cache).
+ * temp dir, opened by openSqliteDatabase (WAL, its synchronous setting, its statement cache); the
+ * copies without Kysely get the same synchronous setting.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
+import { sql } from "kysely";
 import { ulid } from "ulid";
 import { AUDIT_SCHEMA_VERSION, type AuditEvent } from "../../src/audit/audit-event.ts";
 import { eventToRow } from "../../src/audit/audit-row.ts";
@@ -163,6 +165,8 @@ try {
   // The database: a migrated file, as the server opens it.
   const handle = openSqliteDatabase(path.join(tmp, "kysely.sqlite"));
   await migrateToLatest(handle.db);
+  const { rows: pragma } = await sql<{ synchronous: number }>`pragma synchronous`.execute(handle.db);
+  const synchronous = pragma[0]?.synchronous ?? 2;
   let seq = 0;
   const renumber = (): AuditRow[] =>
     rows.map((row) => {
@@ -178,17 +182,23 @@ try {
     `${compiled.parameters.length} parameters`,
   );
 
-  const raw = new BetterSqlite3(path.join(tmp, "raw.sqlite"));
-  raw.pragma("journal_mode = WAL");
-  raw.pragma("synchronous = NORMAL");
-  // The same tables, indexes and triggers: copied from the migrated database.
+  // The same tables, indexes and triggers, copied from the migrated database, without Kysely.
   const migrated = new BetterSqlite3(path.join(tmp, "kysely.sqlite"), { readonly: true });
   const schema = migrated
-    .prepare("select sql from sqlite_master where sql is not null and name like 'audit%' order by rowid")
-    .all() as { sql: string }[];
+    .prepare(
+      "select type, sql from sqlite_master where sql is not null and name like 'audit%' order by rowid",
+    )
+    .all() as { type: string; sql: string }[];
   migrated.close();
-  for (const { sql } of schema) raw.exec(sql);
-  raw.exec("insert into audit_state (id, size, frontier) values (1, 0, '[]')");
+  const rawDatabase = (file: string, indexes: boolean): BetterSqlite3.Database => {
+    const db = new BetterSqlite3(path.join(tmp, file));
+    db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${synchronous}`);
+    for (const { type, sql } of schema) if (indexes || type !== "index") db.exec(sql);
+    db.exec("insert into audit_state (id, size, frontier) values (1, 0, '[]')");
+    return db;
+  };
+  const raw = rawDatabase("raw.sqlite", true);
   stage(
     "better-sqlite3 prepare() of that INSERT",
     cpuPerEvent(() => {
@@ -218,7 +228,7 @@ try {
       updateState.run(rawSeq, "[]");
       raw.exec("commit");
     }),
-    "the database's own cost, NORMAL",
+    "the database's own cost",
   );
   stage(
     "SQLite: begin + cached one-row INSERT x batch + commit",
@@ -231,6 +241,31 @@ try {
     }),
     "alternative",
   );
+  const bare = rawDatabase("bare.sqlite", false);
+  const bareInsert = bare.prepare(insertOne.source);
+  const bareState = bare.prepare(updateState.source);
+  stage(
+    "  the same without the 3 secondary indexes",
+    cpuPerEvent(() => {
+      const fresh = rawRows();
+      bare.exec("begin immediate");
+      for (const row of fresh) bareInsert.run(row);
+      bareState.run(rawSeq, "[]");
+      bare.exec("commit");
+    }),
+    "timestamp, (event, action), request_id",
+  );
+  bare.close();
+  // What the statement cache ends up holding when commits come in every batch size (1..500 rows).
+  const rssBefore = process.memoryUsage().rss;
+  const kept: BetterSqlite3.Statement[] = [];
+  const first = rows[0]!;
+  for (let n = 1; n <= 500; n++) {
+    const values = Array.from({ length: n }, () => first);
+    kept.push(raw.prepare(handle.db.insertInto("audit_logs").values(values).compile().sql));
+  }
+  const statementMiB = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
+  sink += kept.length;
   const records = new AuditRecords(handle.db);
   stage(
     "AuditRecords.append (Kysely, rows prebuilt)",
@@ -256,14 +291,18 @@ try {
     "eventToRow (3 JSON.stringify)",
     "AuditRecords.append (Kysely, rows prebuilt)",
   ]);
+  const mode = ["OFF", "NORMAL", "FULL", "EXTRA"][synchronous] ?? String(synchronous);
   process.stdout.write(
-    `\nCPU per event, batches of ${batch} (node ${process.version}, ${os.cpus()[0]?.model.trim() ?? "?"}):\n\n` +
+    `\nCPU per event, batches of ${batch}, synchronous=${mode} ` +
+      `(node ${process.version}, ${os.cpus()[0]?.model.trim() ?? "?"}):\n\n` +
       textTable([
         ["stage", "µs/event", "note"],
         ...results.map(([name, us, note]) => [name, us.toFixed(2), note]),
       ]) +
       `\n\nbuildRows + AuditRecords.append as they are: ${current.toFixed(1)} µs/event, ` +
-      `at most ${Math.round(1e6 / current).toLocaleString("en-US")} events per CPU-second\n`,
+      `at most ${Math.round(1e6 / current).toLocaleString("en-US")} events per CPU-second\n` +
+      `Prepared multi-row audit INSERTs for every batch size 1..500 (what the statement cache can fill with): ` +
+      `RSS +${statementMiB.toFixed(0)} MiB\n`,
   );
   if (sink === 0) process.stdout.write("\n");
 } finally {

@@ -5,7 +5,7 @@
  * checkpointer wired as openAudit wires it) with N appenders that each keep one append in flight:
  * `await log.append(...)` resolves only when the event is committed, so this is the rate of
  * durable appends with group commit. SQLite runs on a file in a temp dir (ext4 here: fsync is
- * real) with synchronous=NORMAL (what the server uses) and FULL; PostgreSQL runs in a throwaway
+ * real) with synchronous=FULL (what the server uses) and NORMAL; PostgreSQL runs in a throwaway
  * cluster, with fsync on (the test harness turns it off) and off. Bounded in time; the temp dir
  * and the cluster are removed on success, failure, Ctrl-C or the time limit.
  */
@@ -39,8 +39,10 @@ import {
 const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
 
 const TARGETS = {
-  "sqlite-normal": "SQLite file, WAL, synchronous=NORMAL (the server's setting)",
-  "sqlite-full": "SQLite file, WAL, synchronous=FULL (fsync of the WAL at every commit)",
+  "sqlite-normal":
+    "SQLite file, WAL, synchronous=NORMAL (before b64cc97: survives a crash, not a power loss)",
+  "sqlite-full":
+    "SQLite file, WAL, synchronous=FULL (the server's setting: the WAL is fsynced at every commit)",
   postgres: "PostgreSQL 15, fsync=on, synchronous_commit=on",
   "postgres-nofsync": "PostgreSQL 15, fsync=off (as the test harness runs it: not durable)",
 } as const;
@@ -151,7 +153,8 @@ async function openTarget(
 ): Promise<DatabaseHandle> {
   if (target === "sqlite-normal" || target === "sqlite-full") {
     const handle = openSqliteDatabase(path.join(tmp, `audit-${run}.sqlite`));
-    if (target === "sqlite-full") await sql`pragma synchronous = FULL`.execute(handle.db);
+    // Set both ways: openSqliteDatabase's own setting may change.
+    await sql.raw(`pragma synchronous = ${target === "sqlite-full" ? "FULL" : "NORMAL"}`).execute(handle.db);
     const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(handle.db);
     const expected = target === "sqlite-full" ? 2 : 1;
     if (rows[0]?.synchronous !== expected) throw new Error(`pragma synchronous is not ${expected}`);
@@ -395,12 +398,14 @@ async function main(options: Options, cleanup: Cleanup): Promise<void> {
     markdownTable(rows),
     "",
   ];
-  const sqlite = results.filter((r) => r.target === "sqlite-normal");
+  // The server's setting; NORMAL when FULL was not measured.
+  const serverTarget = results.some((r) => r.target === "sqlite-full") ? "sqlite-full" : "sqlite-normal";
+  const sqlite = results.filter((r) => r.target === serverTarget);
   if (sqlite.length > 0) {
     const best = Math.max(...sqlite.map((r) => r.eventsPerSecond));
     const perCore = median(sqlite.filter((r) => r.concurrency >= 16).map((r) => r.eventsPerSecond / r.cores));
     out.push(
-      `Target >= 20,000 events/s on SQLite (synchronous=NORMAL, best concurrency): ${best >= 20_000 ? "met" : "NOT met"} ` +
+      `Target >= 20,000 events/s on SQLite (${serverTarget}, best concurrency): ${best >= 20_000 ? "met" : "NOT met"} ` +
         `(${Math.round(best).toLocaleString("en-US")} events/s; ${Math.round(perCore).toLocaleString("en-US")} events per CPU-second with >= 16 in flight)`,
     );
   }
