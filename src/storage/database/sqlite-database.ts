@@ -31,6 +31,8 @@ export function openSqliteDatabase(file: string): DatabaseHandle {
   };
 }
 
+const MAX_CACHED_SQL_LENGTH = 2048;
+
 /**
  * Kysely prepares every query anew; preparing costs more than running the small queries of a
  * metadata request. Statements are reused per SQL text (better-sqlite3 statements are reusable,
@@ -43,6 +45,9 @@ function withStatementCache(connection: BetterSqlite3.Database): SqliteDatabase 
       connection.close();
     },
     prepare: (sql) => {
+      // Long texts are multi-row inserts whose text changes with the row count (audit batches):
+      // caching one statement per count would hold hundreds of MiB for no gain.
+      if (sql.length > MAX_CACHED_SQL_LENGTH) return connection.prepare(sql);
       let statement = statements.get(sql);
       if (statement === undefined) {
         statement = connection.prepare(sql);
