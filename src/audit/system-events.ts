@@ -1,4 +1,5 @@
 import type { Config } from "../config/load-config.ts";
+import { redactUrlPassword } from "../config/redact-url-password.ts";
 import { systemContext, type AuditDetails } from "./audit-event.ts";
 import { rowToEvent } from "./audit-row.ts";
 import { auditTrail } from "./audit-trail.ts";
@@ -61,7 +62,8 @@ function configurationSnapshot(config: Config): Record<string, unknown> {
     PB_PORT: config.port,
     PB_DATA_DIR: config.dataDir,
     PB_BASE_URL: config.baseUrl,
-    PB_DATABASE_URL: config.database.kind === "postgres" ? redact(config.database.url) : config.database.file,
+    PB_DATABASE_URL:
+      config.database.kind === "postgres" ? redactUrlPassword(config.database.url) : config.database.file,
     PB_SECRET_KEY: config.secretKey === undefined ? "generated" : "set",
     PB_ALLOW_PRIVATE_SOURCES: config.allowPrivateSources,
     PB_LOG_LEVEL: config.logLevel,
@@ -73,14 +75,4 @@ function configurationSnapshot(config: Config): Record<string, unknown> {
     PB_AUDIT_CHECKPOINT_SECONDS: config.audit.checkpointEveryMs / 1000,
     PB_AUDIT_CHECKPOINT_EVENTS: config.audit.checkpointEveryEvents,
   };
-}
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparsable)";
-  }
 }

@@ -1,3 +1,4 @@
+import { redactUrlPassword } from "../../config/redact-url-password.ts";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { Database } from "./database-schema.ts";
@@ -14,20 +15,10 @@ export function openPostgresDatabase(url: string, options: { maxConnections?: nu
   return {
     db,
     engine: "postgres",
-    description: redactPassword(url),
+    description: redactUrlPassword(url),
     ping: async () => {
       await sql`select 1`.execute(db);
     },
     close: () => db.destroy(),
   };
-}
-
-function redactPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "postgres://(unparsable)";
-  }
 }
