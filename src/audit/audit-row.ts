@@ -1,8 +1,9 @@
-import type { AuditRow } from "../storage/database/audit-records.ts";
+import type { AuditRow, NewAuditRow } from "../storage/database/audit-records.ts";
 import type { AuditEvent } from "./audit-event.ts";
+import { auditIpKey } from "./search/audit-ip-key.ts";
 
-/** The envelope as table columns (JSON members as text). */
-export function eventToRow(event: AuditEvent, leafHashHex: string): AuditRow {
+/** The envelope as table columns (JSON members as text), with the search key of the address. */
+export function eventToRow(event: AuditEvent, leafHashHex: string): NewAuditRow {
   return {
     seq: event.seq,
     id: event.id,
@@ -20,14 +21,24 @@ export function eventToRow(event: AuditEvent, leafHashHex: string): AuditRow {
     target: event.target === null ? null : JSON.stringify(event.target),
     details: JSON.stringify(event.details),
     leaf_hash: leafHashHex,
+    purged_at: null,
+    ip_key: auditIpKey(event.ip_address),
   };
+}
+
+/** A row whose payload retention cleared: only its place in the log and its leaf hash remain. */
+export function isPurged(row: AuditRow): boolean {
+  return row.purged_at !== null;
 }
 
 /**
  * The event back from its columns. Verification hashes what this returns, so an edit to any
- * column changes the leaf.
+ * column changes the leaf. Throws for a purged row (it has no event left to rebuild).
  */
 export function rowToEvent(row: AuditRow): AuditEvent {
+  if (row.purged_at !== null || row.user === null || row.actor === null || row.details === null) {
+    throw new Error(`audit event seq ${row.seq} has no payload (purged at ${row.purged_at ?? "?"})`);
+  }
   return {
     schema_version: row.schema_version,
     id: row.id,

@@ -1,6 +1,6 @@
 import type { AuditCheckpointRow, AuditRow } from "../storage/database/audit-records.ts";
 import type { AuditDetails } from "./audit-event.ts";
-import { rowToEvent } from "./audit-row.ts";
+import { isPurged, rowToEvent } from "./audit-row.ts";
 import type { AuditTrail } from "./audit-trail.ts";
 import { canonicalJson } from "./integrity/canonical-json.ts";
 import { formatVerifierKey, type NoteVerifier } from "./integrity/signed-note.ts";
@@ -130,6 +130,9 @@ async function verifyRows(verifier: LogVerifier, rows: AsyncIterable<AuditRow>):
  * so the verifier reports hash-mismatch at exactly its seq (after any gap or reorder before it).
  */
 function toStoredRow(row: AuditRow): { stored: StoredAuditRow; problem?: string } {
+  // A purged row has nothing left to hash: its stored leaf hash still has to fit the tree.
+  if (isPurged(row))
+    return { stored: { seq: row.seq, id: row.id, canonical: null, leafHash: row.leaf_hash } };
   try {
     return {
       stored: {

@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import net from "node:net";
+import { auditIpKey } from "./search/audit-ip-key.ts";
 
 export type IpMode = "full" | "truncate" | "hash" | "none";
 
@@ -70,4 +71,22 @@ function expandIpv6(ip: string): string[] {
   const right = tail === undefined || tail === "" ? [] : tail.split(":");
   const missing = 8 - left.length - right.length;
   return [...left, ...Array<string>(Math.max(0, missing)).fill("0"), ...right];
+}
+
+/** The key of the `hash` mode's pseudonyms, derived from the server's secret key. */
+export function ipPseudonymKey(secretKey: Buffer): Buffer {
+  return createHmac("sha256", secretKey).update("audit-ip-pseudonyms").digest();
+}
+
+/**
+ * Every search key under which an exact address may be stored, whatever IP mode was in force
+ * when an event was written: the address itself, its truncated network, its pseudonym. An exact
+ * `ip:` search therefore also finds the events that only kept the address's network.
+ */
+export function ipSearchKeys(hashKey: Buffer): (address: string) => string[] {
+  const modes: IpMode[] = ["full", "truncate", "hash"];
+  return (address) =>
+    modes
+      .map((mode) => auditIpKey(reduceIpAddress(address, mode, hashKey)))
+      .filter((key): key is string => key !== null);
 }

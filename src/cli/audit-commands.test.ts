@@ -13,14 +13,7 @@ import { MerkleAccumulator } from "../audit/integrity/merkle.ts";
 import { loadConfig } from "../config/load-config.ts";
 import { createLogger } from "../observability/logger.ts";
 import { openRuntime, type Runtime } from "../runtime.ts";
-import type { CliIo } from "./cli-context.ts";
-import { runCli } from "./run-cli.ts";
-
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { runCliCaptured, type CliRun } from "../../test/support/run-cli-captured.ts";
 
 let root: string;
 let env: Record<string, string>;
@@ -28,21 +21,8 @@ let opsLog: string;
 /** The operational log the server wrote while the log grew (JSON lines). */
 const logLines: string[] = [];
 
-async function cli(args: readonly string[]): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env,
-    isTerminal: false,
-  };
-  const code = await runCli(["node", "package-broker", ...args], io);
-  return { code, stdout, stderr };
+function cli(args: readonly string[]): Promise<CliRun> {
+  return runCliCaptured(args, env);
 }
 
 /** The runtime as the server opens it, its operational log captured. */

@@ -4,14 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GitFixture } from "../../test/builders/git-fixture.ts";
 import { packageZip } from "../../test/builders/test-runtime.ts";
-import type { CliIo } from "./cli-context.ts";
-import { runCli } from "./run-cli.ts";
-
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { runCliCaptured, type CliRun } from "../../test/support/run-cli-captured.ts";
 
 let root: string;
 let env: Record<string, string>;
@@ -31,24 +24,11 @@ afterAll(() => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-async function cli(
+function cli(
   args: readonly string[],
   options: { env?: Record<string, string>; isTerminal?: boolean } = {},
 ): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: options.env ?? env,
-    isTerminal: options.isTerminal ?? false,
-  };
-  const code = await runCli(["node", "package-broker", ...args], io);
-  return { code, stdout, stderr };
+  return runCliCaptured(args, options.env ?? env, options);
 }
 
 async function json<T>(args: readonly string[]): Promise<T> {

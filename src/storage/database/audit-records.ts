@@ -1,7 +1,35 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely, Selectable, Transaction } from "kysely";
 import type { AuditLogsTable, Database } from "./database-schema.ts";
+import type { SealedRawIp } from "./raw-ip-records.ts";
 
-export type AuditRow = AuditLogsTable;
+/**
+ * The columns of a stored event that are read back: the envelope, the leaf hash, the purge mark.
+ * Not the search keys the database derives from the JSON columns: reads never need them, and a
+ * corrupt JSON column must reach the verifier as what it is, not fail the read.
+ */
+export const AUDIT_ROW_COLUMNS = [
+  "seq",
+  "id",
+  "schema_version",
+  "timestamp",
+  "event",
+  "action",
+  "severity",
+  "outcome",
+  "user",
+  "actor",
+  "ip_address",
+  "user_agent",
+  "request_id",
+  "target",
+  "details",
+  "leaf_hash",
+  "purged_at",
+] as const;
+
+export type AuditRow = Pick<Selectable<AuditLogsTable>, (typeof AUDIT_ROW_COLUMNS)[number]>;
+/** A row to append: the read columns and the application-computed search key of the address. */
+export type NewAuditRow = AuditRow & { readonly ip_key: string | null };
 
 export interface AuditCheckpointRow {
   readonly size: number;
@@ -34,7 +62,9 @@ export class AuditRecords {
    * Runs `build` with the current state under the lock and inserts the rows it returns, with the
    * new state, in one transaction.
    */
-  async append(build: (state: AuditState) => { rows: AuditRow[]; state: AuditState }): Promise<AuditState> {
+  async append(
+    build: (state: AuditState) => { rows: NewAuditRow[]; state: AuditState; rawIps?: readonly SealedRawIp[] },
+  ): Promise<AuditState> {
     return this.#db.transaction().execute(async (trx) => {
       await trx
         .updateTable("audit_state")
@@ -42,11 +72,18 @@ export class AuditRecords {
         .where("id", "=", 1)
         .execute();
       const current = await readState(trx);
-      const { rows, state } = build(current);
+      const { rows, state, rawIps = [] } = build(current);
       for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
         await trx
           .insertInto("audit_logs")
           .values(rows.slice(start, start + INSERT_CHUNK))
+          .execute();
+      }
+      // The raw addresses (PB_AUDIT_RAW_IP_DAYS), sealed, committed with their events.
+      for (let start = 0; start < rawIps.length; start += INSERT_CHUNK) {
+        await trx
+          .insertInto("audit_raw_ips")
+          .values(rawIps.slice(start, start + INSERT_CHUNK))
           .execute();
       }
       await trx
@@ -66,7 +103,7 @@ export class AuditRecords {
   async range(from: number, limit: number): Promise<AuditRow[]> {
     return this.#db
       .selectFrom("audit_logs")
-      .selectAll()
+      .select(AUDIT_ROW_COLUMNS)
       .where("seq", ">=", from)
       .orderBy("seq")
       .limit(limit)
@@ -88,7 +125,11 @@ export class AuditRecords {
 
   async findById(id: string): Promise<AuditRow | null> {
     return (
-      (await this.#db.selectFrom("audit_logs").selectAll().where("id", "=", id).executeTakeFirst()) ?? null
+      (await this.#db
+        .selectFrom("audit_logs")
+        .select(AUDIT_ROW_COLUMNS)
+        .where("id", "=", id)
+        .executeTakeFirst()) ?? null
     );
   }
 
@@ -96,7 +137,7 @@ export class AuditRecords {
   async latestEvent(event: string, action: string): Promise<AuditRow | null> {
     const row = await this.#db
       .selectFrom("audit_logs")
-      .selectAll()
+      .select(AUDIT_ROW_COLUMNS)
       .where("event", "=", event)
       .where("action", "=", action)
       .orderBy("seq", "desc")

@@ -1,3 +1,5 @@
+import type { GeneratedAlways } from "kysely";
+
 /**
  * The database as Kysely sees it. Timestamps are ISO-8601 UTC strings with milliseconds (they sort
  * as text on both engines); booleans are 0/1 integers; JSON documents are text.
@@ -14,6 +16,11 @@ export interface Database {
   audit_logs: AuditLogsTable;
   audit_checkpoints: AuditCheckpointsTable;
   audit_state: AuditStateTable;
+  settings: SettingsTable;
+  job_leases: JobLeasesTable;
+  audit_ip_keys: AuditIpKeysTable;
+  audit_raw_ips: AuditRawIpsTable;
+  audit_subjects: AuditSubjectsTable;
 }
 
 export type RepositoryType = "git";
@@ -136,18 +143,28 @@ export interface AuditLogsTable {
   action: string;
   severity: string;
   outcome: string;
-  user: string;
+  /** Null once retention purged the payload (as are the other payload columns below). */
+  user: string | null;
   /** JSON object. */
-  actor: string;
+  actor: string | null;
   ip_address: string | null;
   user_agent: string | null;
   request_id: string | null;
   /** JSON object or null. */
   target: string | null;
   /** JSON object. */
-  details: string;
-  /** Hex SHA-256(0x00 || canonical JSON of the event): the Merkle leaf. */
+  details: string | null;
+  /** Hex SHA-256(0x00 || canonical JSON of the event): the Merkle leaf. Kept by a purge. */
   leaf_hash: string;
+  /** When retention cleared the payload; null while the event is whole. */
+  purged_at: string | null;
+  /** Search key of `ip_address` (see audit/search/audit-ip-key.ts); not part of the leaf. */
+  ip_key: string | null;
+  /** Search keys the database derives from the JSON columns; not part of the leaf. */
+  package_name: GeneratedAlways<string | null>;
+  package_version: GeneratedAlways<string | null>;
+  repository_name: GeneratedAlways<string | null>;
+  token_ref: GeneratedAlways<string | null>;
 }
 
 /** Signed checkpoints (C2SP tlog-checkpoint notes) of the audit log's Merkle tree. Append-only. */
@@ -164,4 +181,47 @@ export interface AuditStateTable {
   size: number;
   /** JSON array of base64 subtree hashes (the compact range of the whole tree). */
   frontier: string;
+}
+
+/** Settings changed at run time, one JSON value per key (`audit.retention`, `audit.legal_hold`). */
+export interface SettingsTable {
+  key: string;
+  /** JSON. */
+  value: string;
+  updated_at: string;
+}
+
+/** Which process runs a background job now, and how its last run ended. */
+export interface JobLeasesTable {
+  name: string;
+  holder: string | null;
+  lease_until: string | null;
+  last_started_at: string | null;
+  last_finished_at: string | null;
+  last_outcome: string | null;
+  last_error: string | null;
+}
+
+/** The key of one UTC day's raw client addresses, sealed with the server's secret key. */
+export interface AuditIpKeysTable {
+  /** YYYY-MM-DD. */
+  day: string;
+  sealed_key: string;
+  created_at: string;
+}
+
+/** An event's raw client address, sealed with its day's key; unreadable once the key is gone. */
+export interface AuditRawIpsTable {
+  seq: number;
+  day: string;
+  sealed: string;
+}
+
+/** Who a stable actor id is: personal data kept beside the log, erasable. */
+export interface AuditSubjectsTable {
+  id: string;
+  email: string | null;
+  name: string | null;
+  created_at: string;
+  erased_at: string | null;
 }
