@@ -1,7 +1,7 @@
 import { conflict, invalidInput, notFound } from "../errors/domain-error.ts";
 import type { AuditCheckpointRow, AuditRow, AuditState } from "../storage/database/audit-records.ts";
 import type { AuditEvent } from "./audit-event.ts";
-import { rowToEvent } from "./audit-row.ts";
+import { isPurged, rowToEvent } from "./audit-row.ts";
 import { AuditTreeHashes, type AuditTreeHashesOptions } from "./audit-tree-hashes.ts";
 
 /** What the proofs read: `AuditRecords`, plus a checkpoint by size. */
@@ -107,6 +107,11 @@ export class AuditProofs {
     };
   }
 
+  /** The audit path of the event `seq` in the tree of `treeSize` leaves (hex, leaf to root). */
+  async path(seq: number, treeSize: number): Promise<string[]> {
+    return (await this.#tree.inclusion(seq - 1, treeSize)).proof;
+  }
+
   /** PROOF(from, D[to]); `to` defaults to the latest checkpoint (signed now if needed). */
   async consistency(from: number, to?: number): Promise<ConsistencyProofDocument> {
     if (from < 1) throw invalidInput("InvalidTreeSize", `from must be at least 1, not ${from}`);
@@ -157,6 +162,12 @@ export class AuditProofs {
 }
 
 function readEvent(row: AuditRow): AuditEvent {
+  if (isPurged(row)) {
+    throw conflict(
+      "AuditEventPurged",
+      `retention purged the payload of event seq ${row.seq} on ${row.purged_at ?? "?"}: there is no event left to prove`,
+    );
+  }
   try {
     return rowToEvent(row);
   } catch {

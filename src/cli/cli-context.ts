@@ -10,10 +10,16 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly isTerminal: boolean;
+  /**
+   * The stream behind `stdout`, for output too large to buffer (exports): written with
+   * backpressure. Tests leave it out and capture `stdout`.
+   */
+  readonly stdoutStream?: NodeJS.WritableStream;
 }
 
 export const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
+  stdoutStream: process.stdout,
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   isTerminal: process.stderr.isTTY,

@@ -1,6 +1,5 @@
 import type { SyncProgress } from "../sources/sync/sync-progress.ts";
-
-const WIDTH = 30;
+import { CLEAR_LINE, progressLine } from "./progress-line.ts";
 
 /** Draws the progress of a sync on a terminal, on one line that is rewritten. */
 export function syncProgressBar(write: (text: string) => void): (progress: SyncProgress) => void {
@@ -10,11 +9,9 @@ export function syncProgressBar(write: (text: string) => void): (progress: SyncP
       return;
     }
     if (progress.phase === "done") {
-      write("\r\u001b[2K");
+      write(CLEAR_LINE);
       return;
     }
-    const filled = progress.total === 0 ? WIDTH : Math.round((progress.done / progress.total) * WIDTH);
-    const bar = `${"=".repeat(filled)}${" ".repeat(WIDTH - filled)}`;
-    write(`\r\u001b[2K[${bar}] ${progress.done}/${progress.total} refs  ${progress.ref.slice(0, 40)}`);
+    write(progressLine(progress.done, progress.total, "refs", progress.ref.slice(0, 40)));
   };
 }

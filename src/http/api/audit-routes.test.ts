@@ -9,6 +9,7 @@ import { canonicalJson } from "../../audit/integrity/canonical-json.ts";
 import { openCheckpoint, type Checkpoint } from "../../audit/integrity/checkpoint.ts";
 import { leafHashHex, verifyConsistency, verifyInclusion } from "../../audit/integrity/merkle.ts";
 import { parseVerifierKey } from "../../audit/integrity/signed-note.ts";
+import { verifyBundle } from "../../audit/integrity/verify-bundle.ts";
 
 const PROBLEM = "application/problem+json";
 const hex = (value: string): Buffer => Buffer.from(value, "hex");
@@ -176,6 +177,148 @@ describe("audit routes", () => {
     });
   });
 
+  describe("GET /api/audit/events", () => {
+    it("searches newest first and pages with next_cursor and a Link header", async () => {
+      const trail = auditTrail(t.runtime.audit.log, consoleContext);
+      for (let index = 1; index <= 11; index += 1) {
+        await trail.record({
+          event: "package",
+          action: "uploaded",
+          outcome: "success",
+          target: { type: "package", name: `acme/page-${index}`, version: "1.0.0" },
+        });
+      }
+      const q = encodeURIComponent("package:acme/page-1*");
+      const first = await get(`/api/audit/events?q=${q}&limit=2`);
+      expect(first.status).toBe(200);
+      const body = (await first.json()) as { events: AuditEvent[]; next_cursor: string | null };
+      expect(body.events.map((event) => event.target?.name)).toEqual(["acme/page-11", "acme/page-10"]);
+      expect(body.next_cursor).toEqual(expect.any(String));
+      const link = first.headers.get("link") ?? "";
+      expect(link).toMatch(/^<\/api\/audit\/events\?q=.*cursor=.*>; rel="next"$/);
+      const next = await get(link.slice(1, link.indexOf(">")));
+      const rest = (await next.json()) as { events: AuditEvent[]; next_cursor: string | null };
+      expect(rest.events.map((event) => event.target?.name)).toEqual(["acme/page-1"]);
+      expect(rest.next_cursor).toBeNull();
+      expect(next.headers.get("link")).toBeNull();
+      const all = await get(`/api/audit/events?q=${encodeURIComponent("package:acme/page-*")}&limit=4`);
+      const page = (await all.json()) as { events: AuditEvent[]; next_cursor: string | null };
+      const after = await get(
+        `/api/audit/events?q=${encodeURIComponent("package:acme/page-*")}&limit=4&cursor=${page.next_cursor ?? ""}`,
+      );
+      const second = (await after.json()) as { events: AuditEvent[] };
+      expect([...page.events, ...second.events].map((event) => event.target?.name)).toEqual(
+        [11, 10, 9, 8, 7, 6, 5, 4].map((index) => `acme/page-${index}`),
+      );
+      expect(await latestAuditEvent(t, "searched")).toMatchObject({
+        outcome: "success",
+        details: { query: "package:acme/page-*", limit: 4, returned: 4, more: true },
+      });
+    });
+
+    it("takes the JSON filters of the docs", async () => {
+      const q = encodeURIComponent('{"event":"package","action":"uploaded"}');
+      const body = (await (await get(`/api/audit/events?q=${q}&limit=1`)).json()) as { events: AuditEvent[] };
+      expect(body.events).toHaveLength(1);
+      expect(body.events[0]).toMatchObject({ event: "package", action: "uploaded" });
+    });
+
+    it.each([
+      ["q=foo:bar", "InvalidQuery", { position: 0 }],
+      [`q=${encodeURIComponent('"unterminated')}`, "InvalidQuery", { position: 0 }],
+      ["q=created:2026-02-30", "InvalidQuery", { position: 8 }],
+      ["limit=0", "InvalidLimit", {}],
+      ["limit=abc", "InvalidLimit", {}],
+      ["limit=99999999999", "InvalidLimit", {}],
+      ["order=sideways", "InvalidOrder", {}],
+      ["cursor=garbage", "InvalidCursor", {}],
+    ])("answers %s with a 400 problem and records the refusal", async (parameters, code, extra) => {
+      const response = await get(`/api/audit/events?${parameters}`);
+      expect(response.status).toBe(400);
+      expect(response.headers.get("content-type")).toBe(PROBLEM);
+      expect(await response.json()).toMatchObject({ status: 400, code, ...extra });
+      expect(await latestAuditEvent(t, "searched")).toMatchObject({ outcome: "failure", details: { code } });
+    });
+  });
+
+  describe("GET /api/audit/export", () => {
+    it("streams JSON lines of the matching events, oldest first, as a download", async () => {
+      const q = encodeURIComponent("package:acme/pkg-2*");
+      const response = await get(`/api/audit/export?format=jsonl&q=${q}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("application/x-ndjson");
+      expect(response.headers.get("content-disposition")).toMatch(
+        /^attachment; filename="audit-log-\d{4}-\d\d-\d\dT[\d-]+Z\.jsonl"$/,
+      );
+      const lines = (await response.text()).trimEnd().split("\n");
+      const events = lines.map((line) => JSON.parse(line) as AuditEvent);
+      expect(new Set(events.map((event) => event.target?.name))).toEqual(
+        new Set(["acme/pkg-2", "acme/pkg-20", "acme/pkg-21", "acme/pkg-22", "acme/pkg-23", "acme/pkg-24"]),
+      );
+      expect(events.map((event) => event.seq)).toEqual(
+        [...events.map((event) => event.seq)].sort((a, b) => a - b),
+      );
+      expect(response.headers.get("x-audit-export-events")).toBe(String(events.length));
+      expect(await latestAuditEvent(t, "exported")).toMatchObject({
+        outcome: "success",
+        details: { format: "jsonl", query: "package:acme/pkg-2*", events: events.length },
+      });
+    });
+
+    it("writes spreadsheet-safe CSV", async () => {
+      await auditTrail(t.runtime.audit.log, consoleContext).record({
+        event: "package",
+        action: "uploaded",
+        outcome: "success",
+        target: { type: "package", name: '=HYPERLINK("http://evil")', version: "1.0.0" },
+      });
+      const response = await get(
+        `/api/audit/export?format=csv&q=${encodeURIComponent("package:=HYPERLINK*")}`,
+      );
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
+      const [header, row, end] = (await response.text()).split("\r\n");
+      expect(header).toMatch(/^seq,id,timestamp,event,action/);
+      expect(row).toContain(`"'=HYPERLINK(""http://evil"")"`);
+      expect(end).toBe("");
+    });
+
+    it.each([
+      ["ecs", (line: string) => JSON.parse(line) as Record<string, unknown>, "@timestamp"],
+      ["ocsf", (line: string) => JSON.parse(line) as Record<string, unknown>, "class_uid"],
+      ["cef", (line: string) => ({ header: line.split("|").slice(0, 3).join("|") }), "header"],
+    ])("exports %s", async (format, read, member) => {
+      const response = await get(
+        `/api/audit/export?format=${format}&q=${encodeURIComponent("package:acme/pkg-3")}`,
+      );
+      expect(response.status).toBe(200);
+      const lines = (await response.text()).trimEnd().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(read(lines[0] ?? "")).toHaveProperty(member);
+    });
+
+    it("exports a verifiable bundle", async () => {
+      const response = await get(
+        `/api/audit/export?format=bundle&q=${encodeURIComponent("package:acme/pkg-4")}`,
+      );
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-disposition")).toMatch(/\.bundle\.jsonl"$/);
+      const lines = (await response.text()).trimEnd().split("\n");
+      const result = await verifyBundle(lines, parseVerifierKey(publicKey));
+      expect(result).toMatchObject({ ok: true, events: lines.length - 2, key: "pinned" });
+    });
+
+    it.each([
+      ["format=xml", "InvalidExportFormat"],
+      ["format=jsonl&q=foo:bar", "InvalidQuery"],
+    ])("answers %s with a 400 before any byte, and records the refusal", async (parameters, code) => {
+      const response = await get(`/api/audit/export?${parameters}`);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code });
+      expect(await latestAuditEvent(t, "exported")).toMatchObject({ outcome: "failure", details: { code } });
+    });
+  });
+
   describe("GET /api/audit/consistency", () => {
     it("proves that an earlier checkpoint's tree is a prefix of a later one's", async () => {
       const older = (await t.runtime.audit.checkpointer.checkpointNow())!;
@@ -252,6 +395,8 @@ describe("audit routes", () => {
     const [event] = await recordEvents(t, 1);
     for (const path of [
       "/audit/checkpoint",
+      "/api/audit/events?q=event:token",
+      "/api/audit/export?format=csv",
       `/api/audit/events/${event!.id}/proof`,
       "/api/audit/consistency?from=1&to=2",
       "/api/audit/verify",

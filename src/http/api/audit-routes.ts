@@ -1,6 +1,9 @@
 import { Hono, type Context } from "hono";
 import type { AuditDetails, AuditTarget } from "../../audit/audit-event.ts";
 import type { AuditProofs } from "../../audit/audit-proofs.ts";
+import type { AuditExporter } from "../../audit/audit-export.ts";
+import type { AuditSearch } from "../../audit/audit-search.ts";
+import type { RawIpReads } from "../../audit/privacy/raw-ip-reads.ts";
 import type { AuditVerification } from "../../audit/audit-verification.ts";
 import { DomainError, invalidInput } from "../../errors/domain-error.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -8,6 +11,9 @@ import type { TokenGuard } from "../middleware/require-token.ts";
 
 export interface AuditRoutesDeps {
   readonly guard: TokenGuard;
+  readonly search: AuditSearch;
+  readonly exporter: AuditExporter;
+  readonly rawIps: RawIpReads;
   readonly proofs: AuditProofs;
   readonly verification: AuditVerification;
   /** The C2SP verifier key of the checkpoints. */
@@ -51,6 +57,12 @@ export function auditNoteRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
  * parameters, unknown event) is itself an `audit` event on the request's trail, committed before
  * the response is sent.
  *
+ * - `GET /events?q=&limit=&cursor=&order=`: search (docs/audit-search.md), newest first, keyset
+ *   pages: `{events, next_cursor}` and a `Link: <...>; rel="next"` header while more exist.
+ * - `GET /export?format=jsonl|csv|ecs|ocsf|cef&q=`: the matching events, oldest first, streamed
+ *   as a download (no cap on size or time); `X-Audit-Export-Events` says how many.
+ * - `GET /events/{id}/raw-ip`: the event's raw client address when PB_AUDIT_RAW_IP_DAYS kept it
+ *   (`state`: kept, shredded, not-kept); recorded as `raw_ip_read`.
  * - `GET /events/{id}/proof[?size=N]`: inclusion proof of the event in the tree of N leaves
  *   (default: the latest checkpoint, signed first when it does not cover the event yet).
  * - `GET /consistency?from=M[&to=N]`: consistency proof between the trees of M and N leaves
@@ -61,6 +73,52 @@ export function auditNoteRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
 export function auditApiRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const admin = deps.guard("admin");
+
+  app.get("/events", admin, async (c) => {
+    const q = c.req.query("q") ?? "";
+    const cursor = c.req.query("cursor");
+    const limitText = c.req.query("limit");
+    const order = c.req.query("order");
+    // Checked by the search, so that a refused search is recorded like any other.
+    const page = await deps.search.pageAndRecord(c.get("audit"), {
+      q,
+      ...(order === undefined ? {} : { order }),
+      ...(limitText === undefined ? {} : { limit: parseLimit(limitText) }),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    if (page.nextCursor !== null) {
+      const next = new URL(c.req.url);
+      next.searchParams.set("cursor", page.nextCursor);
+      c.header("link", `<${next.pathname}${next.search}>; rel="next"`);
+    }
+    return c.json({ events: page.events, next_cursor: page.nextCursor });
+  });
+
+  app.get("/export", admin, async (c) => {
+    const opened = await deps.exporter.open(c.get("audit"), {
+      format: c.req.query("format") ?? "jsonl",
+      q: c.req.query("q") ?? "",
+    });
+    const encoder = new TextEncoder();
+    // Pulled as the client reads (backpressure); a client that goes away stops the reading.
+    const body = ReadableStream.from(
+      (async function* () {
+        for await (const chunk of opened.chunks) yield encoder.encode(chunk.text);
+      })(),
+    );
+    return c.body(body, 200, {
+      "content-type": opened.contentType,
+      "content-disposition": `attachment; filename="${opened.fileName}"`,
+      "cache-control": "no-store",
+      "x-audit-export-events": String(opened.total),
+    });
+  });
+
+  app.get("/events/:id/raw-ip", admin, async (c) =>
+    c.json(await deps.rawIps.readAndRecord(c.get("audit"), c.req.param("id")), 200, {
+      "cache-control": "no-store",
+    }),
+  );
 
   app.get("/events/:id/proof", admin, async (c) => {
     const id = c.req.param("id");
@@ -140,6 +198,11 @@ async function audited<T>(
     details: { ...request, ...describe(value) },
   });
   return value;
+}
+
+/** `limit` as a number; the search checks its range. Anything but digits is NaN, so a 400 too. */
+function parseLimit(text: string): number {
+  return /^[0-9]{1,7}$/.test(text) ? Number(text) : Number.NaN;
 }
 
 /** A tree size from the query: absent, or a whole number (anything else is a 400). */

@@ -1,0 +1,117 @@
+import type { AuditEvent } from "../audit-event.ts";
+
+/** The CSV columns, in order: the envelope flattened, `details` as compact JSON. */
+export const AUDIT_CSV_COLUMNS = [
+  "seq",
+  "id",
+  "timestamp",
+  "event",
+  "action",
+  "severity",
+  "outcome",
+  "user",
+  "actor_type",
+  "actor_id",
+  "auth_method",
+  "ip_address",
+  "user_agent",
+  "request_id",
+  "target_type",
+  "target_id",
+  "target_name",
+  "target_version",
+  "details",
+] as const;
+
+export type AuditCsvColumn = (typeof AUDIT_CSV_COLUMNS)[number];
+
+/** RFC 4180 ends every record, the header included, with CRLF. */
+const CRLF = "\r\n";
+
+/**
+ * Spreadsheets (Excel, LibreOffice, Google Sheets) run a cell that starts with one of these as a
+ * formula: `=`, `+`, `-`, `@`, TAB and CR are OWASP's list for CSV injection; the full-width
+ * (＝ ＋ － ＠) and small-form (﹦ ﹢ ﹣ ﹫) variants are included because some spreadsheet
+ * applications fold them to their ASCII forms when they parse input.
+ */
+const FORMULA_TRIGGERS = new Set([
+  "=",
+  "+",
+  "-",
+  "@",
+  "\t",
+  "\r",
+  "\uff1d",
+  "\uff0b",
+  "\uff0d",
+  "\uff20",
+  "\ufe66",
+  "\ufe62",
+  "\ufe63",
+  "\ufe6b",
+]);
+
+/**
+ * Leading characters a spreadsheet may skip before it looks for a formula: Unicode white space
+ * (`\s`: space, TAB, CR, LF, NBSP, U+3000…) and the invisible zero-width characters.
+ */
+const LEADING_INVISIBLE = /^[\s\u180e\u200b-\u200d\u2060]*/u;
+
+/** A cell needs quotes when it holds the separator, a quote or a line break (RFC 4180, 2.6). */
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** The header record. */
+export function csvHeaderLine(): string {
+  return `${AUDIT_CSV_COLUMNS.join(",")}${CRLF}`;
+}
+
+/** One event as one CSV record (which may span lines inside quoted cells, as RFC 4180 allows). */
+export function csvLine(event: AuditEvent): string {
+  return `${csvValues(event).map(csvCell).join(",")}${CRLF}`;
+}
+
+/** The raw (unescaped, not neutralised) values of the event in column order; null for none. */
+export function csvValues(event: AuditEvent): readonly (string | null)[] {
+  const target = event.target;
+  const values: Record<AuditCsvColumn, string | null> = {
+    seq: String(event.seq),
+    id: event.id,
+    timestamp: event.timestamp,
+    event: event.event,
+    action: event.action,
+    severity: event.severity,
+    outcome: event.outcome,
+    user: event.user,
+    actor_type: event.actor.type,
+    actor_id: event.actor.id,
+    auth_method: event.actor.auth_method,
+    ip_address: event.ip_address,
+    user_agent: event.user_agent,
+    request_id: event.request_id,
+    target_type: target?.type ?? null,
+    target_id: target?.id ?? null,
+    target_name: target?.name ?? null,
+    target_version: target?.version ?? null,
+    details: JSON.stringify(event.details),
+  };
+  return AUDIT_CSV_COLUMNS.map((column) => values[column]);
+}
+
+/**
+ * One cell: null is empty; a value a spreadsheet would run as a formula, even after leading white
+ * space, is prefixed with `'` (which spreadsheets show as text and do not display); then RFC 4180
+ * quoting with `"` doubled. Neutralising before quoting means the quote never hides a trigger.
+ */
+export function csvCell(value: string | null): string {
+  if (value === null) return "";
+  const safe = isFormulaLike(value) ? `'${value}` : value;
+  return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+/** Whether a spreadsheet could take `value` for a formula (see FORMULA_TRIGGERS). */
+export function isFormulaLike(value: string): boolean {
+  const first = value.charAt(0);
+  if (FORMULA_TRIGGERS.has(first)) return true;
+  const rest = value.slice(LEADING_INVISIBLE.exec(value)?.[0].length ?? 0);
+  return rest !== value && FORMULA_TRIGGERS.has(rest.charAt(0));
+}
