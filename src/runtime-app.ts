@@ -19,6 +19,7 @@ export function createRuntimeApp(runtime: Runtime, logger: Logger): Hono<AppEnv>
     repositories: runtime.repositories,
     auditedRepositories: runtime.auditedRepositories,
     auditReads: createAuditReads(runtime.audit, runtime.database.db),
+    auditRetention: runtime.auditRetention,
     ready: () => runtime.database.ping(),
     limits: { maxUploadBytes: runtime.config.maxUploadBytes, maxJsonBytes: LIMITS.maxJsonBytes },
   });

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AuditedTokens } from "../access/audited-tokens.ts";
 import type { TokenService } from "../access/token-service.ts";
 import type { AuditReads } from "../audit/audit-reads.ts";
+import type { AuditRetention } from "../audit/retention/audit-retention.ts";
 import type { RequestAuditing } from "../audit/request-auditing.ts";
 import type { AuditedPackages } from "../catalog/audited-packages.ts";
 import type { CatalogReader } from "../catalog/catalog-reader.ts";
@@ -12,6 +13,7 @@ import type { Logger } from "../observability/logger.ts";
 import { logUnhandledError } from "../observability/log-events.ts";
 import type { AuditedRepositories } from "../sources/audited-repositories.ts";
 import type { RepositoryService } from "../sources/repository-service.ts";
+import { auditRetentionRoutes } from "./api/audit-retention-routes.ts";
 import { auditApiRoutes, auditNoteRoutes } from "./api/audit-routes.ts";
 import { packageRoutes } from "./api/package-routes.ts";
 import { repositoryRoutes } from "./api/repository-routes.ts";
@@ -34,8 +36,10 @@ export interface AppDeps {
   readonly packages: AuditedPackages;
   readonly repositories: RepositoryService;
   readonly auditedRepositories: AuditedRepositories;
-  /** Audit log proofs, verification and checkpoint key (/audit, /api/audit). */
+  /** Audit log search, export, proofs, verification and checkpoint key (/audit, /api/audit). */
   readonly auditReads: AuditReads;
+  /** Audit retention policy, legal hold and purge (/api/audit/retention). */
+  readonly auditRetention: AuditRetention;
   /** Resolves when the database answers; rejects otherwise. */
   readonly ready: () => Promise<void>;
   readonly limits: { readonly maxUploadBytes: number; readonly maxJsonBytes: number };
@@ -63,6 +67,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   app.route("/api/packages", packageRoutes({ guard, packages: deps.packages, maxUploadBytes }));
   app.route("/audit", auditNoteRoutes({ guard, ...deps.auditReads }));
+  app.route(
+    "/api/audit/retention",
+    auditRetentionRoutes({ guard, retention: deps.auditRetention, maxJsonBytes }),
+  );
   app.route("/api/audit", auditApiRoutes({ guard, ...deps.auditReads }));
   app.route("/", composerRoutes({ ...deps, guard, maxJsonBytes }));
   // Answered here rather than thrown: Hono calls the not-found handler outside its error handling,
