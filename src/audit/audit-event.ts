@@ -42,6 +42,11 @@ export interface AuditContext {
   readonly actor: AuditActor;
   /** Already reduced according to PB_AUDIT_IP_MODE. */
   readonly ipAddress: string | null;
+  /**
+   * The raw client address, only when PB_AUDIT_RAW_IP_DAYS keeps it (sealed beside the event,
+   * never in it).
+   */
+  readonly rawIpAddress?: string | null;
   readonly userAgent: string | null;
   readonly requestId: string | null;
 }

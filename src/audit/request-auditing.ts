@@ -3,7 +3,7 @@ import type { AuditActor } from "./audit-event.ts";
 import type { AuditLog } from "./audit-log.ts";
 import { auditTrail, type AuditTrail } from "./audit-trail.ts";
 import type { ClientAddressResolver } from "./client-address.ts";
-import { reduceIpAddress, type IpMode } from "./ip-privacy.ts";
+import { canonicalIp, reduceIpAddress, type IpMode } from "./ip-privacy.ts";
 
 export interface RequestOrigin {
   readonly peer: string | undefined;
@@ -26,6 +26,7 @@ export class RequestAuditing {
   readonly #ipMode: IpMode;
   readonly #hashKey: Buffer;
   readonly #clock: Clock;
+  readonly #keepRawIp: boolean;
   readonly #accepted = new Map<string, number>();
 
   constructor(options: {
@@ -34,12 +35,15 @@ export class RequestAuditing {
     ipMode: IpMode;
     hashKey: Buffer;
     clock: Clock;
+    /** Pass the raw address on too (PB_AUDIT_RAW_IP_DAYS > 0), for the raw IP vault. */
+    keepRawIp?: boolean;
   }) {
     this.#log = options.log;
     this.#clientAddress = options.clientAddress;
     this.#ipMode = options.ipMode;
     this.#hashKey = options.hashKey;
     this.#clock = options.clock;
+    this.#keepRawIp = options.keepRawIp ?? false;
   }
 
   trail(origin: RequestOrigin, actor: AuditActor): AuditTrail {
@@ -47,6 +51,7 @@ export class RequestAuditing {
     return auditTrail(this.#log, {
       actor,
       ipAddress: reduceIpAddress(address, this.#ipMode, this.#hashKey),
+      ...(this.#keepRawIp && address !== null ? { rawIpAddress: canonicalIp(address) } : {}),
       userAgent: origin.userAgent === undefined ? null : origin.userAgent.slice(0, USER_AGENT_MAX),
       requestId: origin.requestId,
     });

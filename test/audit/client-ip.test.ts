@@ -144,4 +144,44 @@ describe("client addresses in audit events", () => {
       expect(addresses(events)).toEqual([null]);
     });
   });
+
+  it("PB_AUDIT_RAW_IP_DAYS keeps the raw address beside the event, for an admin, never in the leaf", async () => {
+    await withServer(
+      { PB_AUDIT_IP_MODE: "none", PB_AUDIT_RAW_IP_DAYS: "30", PB_TRUSTED_PROXIES: "127.0.0.1" },
+      async (server, token) => {
+        const [event] = await eventsOfRequest(server, { "x-forwarded-for": "198.51.100.23" }, token);
+        expect(event?.ip_address).toBeNull();
+        const stored = await storedAuditEvents(server.runtime.audit.records);
+        expect(JSON.stringify(stored)).not.toContain("198.51.100.23");
+
+        const { token: adminToken } = await server.runtime.tokens.create({
+          description: "admin",
+          scopes: ["admin"],
+        });
+        const response = await fetch(`${server.url}/api/audit/events/${event?.id ?? ""}/raw-ip`, {
+          headers: { authorization: authorization(adminToken, "bearer") },
+        });
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({
+          id: event?.id,
+          seq: event?.seq,
+          state: "kept",
+          ip_address: "198.51.100.23",
+        });
+        const reads = (await storedAuditEvents(server.runtime.audit.records)).filter(
+          (stored) => stored.action === "raw_ip_read",
+        );
+        expect(reads).toMatchObject([
+          { severity: "warning", target: { id: event?.id }, details: { state: "kept" } },
+        ]);
+        expect(JSON.stringify(reads)).not.toContain("198.51.100.23");
+
+        const { token: readerToken } = await server.runtime.tokens.create({ description: "reader" });
+        const refused = await fetch(`${server.url}/api/audit/events/${event?.id ?? ""}/raw-ip`, {
+          headers: { authorization: authorization(readerToken, "bearer") },
+        });
+        expect(refused.status).toBe(403);
+      },
+    );
+  });
 });
