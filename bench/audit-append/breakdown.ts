@@ -20,7 +20,7 @@ import { AUDIT_SCHEMA_VERSION, type AuditEvent } from "../../src/audit/audit-eve
 import { eventToRow } from "../../src/audit/audit-row.ts";
 import { canonicalJson } from "../../src/audit/integrity/canonical-json.ts";
 import { leafHash, leafHashHex, MerkleAccumulator } from "../../src/audit/integrity/merkle.ts";
-import { AuditRecords, type AuditRow } from "../../src/storage/database/audit-records.ts";
+import { AuditRecords, type NewAuditRow } from "../../src/storage/database/audit-records.ts";
 import { migrateToLatest } from "../../src/storage/database/migrate-to-latest.ts";
 import { openSqliteDatabase } from "../../src/storage/database/sqlite-database.ts";
 import { newId, pooledRandom } from "../../src/ids/new-id.ts";
@@ -157,7 +157,7 @@ try {
     "eventToRow (3 JSON.stringify)",
     cpuPerEvent(() => {
       events.forEach((e, i) => {
-        sink += eventToRow(e, leafHex[i] ?? "").details.length;
+        sink += (eventToRow(e, leafHex[i] ?? "").details ?? "").length;
       });
     }),
   );
@@ -168,7 +168,7 @@ try {
   const { rows: pragma } = await sql<{ synchronous: number }>`pragma synchronous`.execute(handle.db);
   const synchronous = pragma[0]?.synchronous ?? 2;
   let seq = 0;
-  const renumber = (): AuditRow[] =>
+  const renumber = (): NewAuditRow[] =>
     rows.map((row) => {
       seq++;
       return { ...row, seq, id: `${row.id.slice(0, 16)}${String(seq).padStart(10, "0")}` };
@@ -212,7 +212,7 @@ try {
   );
   const updateState = raw.prepare("update audit_state set size = ?, frontier = ? where id = 1");
   let rawSeq = 0;
-  const rawRows = (): AuditRow[] =>
+  const rawRows = (): NewAuditRow[] =>
     rows.map((row) => {
       rawSeq++;
       return { ...row, seq: rawSeq, id: `${row.id.slice(0, 16)}${String(rawSeq).padStart(10, "0")}` };
@@ -222,7 +222,7 @@ try {
     "SQLite: begin + multi-row INSERT (prepared once) + commit",
     cpuPerEvent(() => {
       const fresh = rawRows();
-      const params = fresh.flatMap((row) => columns.map((c) => row[c as keyof AuditRow]));
+      const params = fresh.flatMap((row) => columns.map((c) => row[c as keyof NewAuditRow]));
       raw.exec("begin immediate");
       multi.run(params);
       updateState.run(rawSeq, "[]");

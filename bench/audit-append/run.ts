@@ -294,7 +294,7 @@ async function measure(
   }
   if (profileFile !== undefined) {
     process.stdout.write(
-      `\n--- ${target}, ${concurrency} in flight ---\n${formatProfile(summarizeCpuProfile(profileFile, PROJECT_ROOT, 15))}\n`,
+      `\n--- ${target}, ${concurrency} in flight ---\n${formatProfile(summarizeCpuProfile([profileFile], PROJECT_ROOT, 15))}\n`,
     );
     log(`CPU profile kept at ${profileFile}`);
   }

@@ -23,6 +23,8 @@ export interface ProfileRow {
 }
 
 export interface ProfileSummary {
+  /** Profiles added up (one per process). */
+  readonly processes: number;
   readonly totalMs: number;
   readonly idlePercent: number;
   /** Self time by where the code lives: a package, a broker file, node internals, GC. */
@@ -33,9 +35,46 @@ export interface ProfileSummary {
   readonly byTotal: readonly ProfileRow[];
 }
 
-/** Summarizes a .cpuprofile: where the CPU time went, excluding nothing (idle is reported apart). */
-export function summarizeCpuProfile(file: string, projectRoot: string, top = 25): ProfileSummary {
-  const profile = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
+/**
+ * Summarizes .cpuprofile files (one per process: the broker's workers are added up): where the
+ * CPU time went, excluding nothing (idle is reported apart).
+ */
+export function summarizeCpuProfile(files: readonly string[], projectRoot: string, top = 25): ProfileSummary {
+  const self = new Map<string, number>();
+  const total = new Map<string, number>();
+  const areas = new Map<string, number>();
+  let all = 0;
+  let idle = 0;
+  for (const file of files) {
+    const profile = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
+    const sampled = addProfile(profile, projectRoot, { self, total, areas });
+    all += sampled.all;
+    idle += sampled.idle;
+  }
+  const busy = all - idle;
+  const rows = (map: Map<string, number>, exclude: (name: string) => boolean = () => false): ProfileRow[] =>
+    [...map.entries()]
+      .filter(([name]) => !exclude(name))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, ms]) => ({ name, ms, percent: busy > 0 ? (100 * ms) / busy : 0 }));
+  return {
+    processes: files.length,
+    totalMs: all,
+    idlePercent: all > 0 ? (100 * idle) / all : 0,
+    byArea: rows(areas),
+    bySelf: rows(self),
+    byTotal: rows(total, (name) => name === "(root)" || name === "(program)"),
+  };
+}
+
+/** Adds one profile's samples to the maps; returns its sampled and idle milliseconds. */
+function addProfile(
+  profile: CpuProfile,
+  projectRoot: string,
+  into: { self: Map<string, number>; total: Map<string, number>; areas: Map<string, number> },
+): { all: number; idle: number } {
+  const { self, total, areas } = into;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -52,9 +91,6 @@ export function summarizeCpuProfile(file: string, projectRoot: string, top = 25)
     return frame.url === "" ? frame.functionName || "(native)" : areaOf(frame.url, projectRoot);
   };
 
-  const self = new Map<string, number>();
-  const total = new Map<string, number>();
-  const areas = new Map<string, number>();
   let all = 0;
   let idle = 0;
   profile.samples.forEach((id, i) => {
@@ -76,20 +112,7 @@ export function summarizeCpuProfile(file: string, projectRoot: string, top = 25)
       }
     }
   });
-  const busy = all - idle;
-  const rows = (map: Map<string, number>, exclude: (name: string) => boolean = () => false): ProfileRow[] =>
-    [...map.entries()]
-      .filter(([name]) => !exclude(name))
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([name, ms]) => ({ name, ms, percent: busy > 0 ? (100 * ms) / busy : 0 }));
-  return {
-    totalMs: all,
-    idlePercent: all > 0 ? (100 * idle) / all : 0,
-    byArea: rows(areas),
-    bySelf: rows(self),
-    byTotal: rows(total, (name) => name === "(root)" || name === "(program)"),
-  };
+  return { all, idle };
 }
 
 function add(map: Map<string, number>, key: string, value: number): void {
@@ -122,7 +145,7 @@ export function formatProfile(summary: ProfileSummary): string {
       ),
     ].join("\n");
   return [
-    `CPU profile: ${(summary.totalMs / 1000).toFixed(1)} s sampled, ${summary.idlePercent.toFixed(1)}% idle; percentages are of the busy time`,
+    `CPU profile: ${(summary.totalMs / 1000).toFixed(1)} s sampled in ${summary.processes} process(es), ${summary.idlePercent.toFixed(1)}% idle; percentages are of the busy time`,
     table("By area (self time):", summary.byArea),
     table("By function, self time:", summary.bySelf),
     table("By function, inclusive time:", summary.byTotal),

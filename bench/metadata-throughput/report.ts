@@ -160,6 +160,8 @@ export interface ReportInput {
     readonly brokerLog: "file" | "discard";
     readonly nginxGzip: string;
     readonly nginxWorkers: number;
+    /** PB_WORKERS of the broker (and of the unaudited one). */
+    readonly brokerWorkers: number;
     readonly profiled: boolean;
   };
   readonly servers: readonly ServerName[];
@@ -189,7 +191,7 @@ export function printReport(input: ReportInput): void {
     `Load avg:  ${facts.loadAverage} before, ${input.loadAfter} after (1, 5, 15 min)`,
     `Fixture:   ${settings.packages} packages, ${sizes.length} p2 documents (${Math.min(...sizes)}-${Math.max(...sizes)} bytes); ` +
       `single = ${single} (${singleFile?.bytes ?? "?"} bytes, ${singleFile?.gzipBytes ?? "?"} gzipped)`,
-    `Broker:    ${settings.brokerBin} serve, PB_LOG_LEVEL=${settings.logLevel}, ` +
+    `Broker:    ${settings.brokerBin} serve, PB_WORKERS=${settings.brokerWorkers}, PB_LOG_LEVEL=${settings.logLevel}, ` +
       `stdout ${settings.brokerLog === "file" ? "to a file" : "to /dev/null"}, SQLite` +
       (settings.profiled ? ", UNDER --cpu-prof (numbers include the profiler's overhead)" : ""),
     ...(hasUnaudited

@@ -63,6 +63,8 @@ const HELP = `Usage: npm run bench:metadata -- [options]
   --nginx-gzip MODE   static (default: precompressed .gz, the same bytes as the broker's) or
                       dynamic (compressed per request at level 1, as in the Composer client lab)
   --nginx-workers N   nginx worker_processes (default 2)
+  --broker-workers N  the broker's PB_WORKERS (default: the same as --nginx-workers, so that both
+                      servers get as many processes; 1 measures a single process)
   --node-baseline     also measure node-static-server.ts: bare node:http, files in memory, same
                       token check, no log (the ceiling for any single Node process here)
   --profile           run the broker under node --cpu-prof and print where its CPU time went
@@ -92,6 +94,7 @@ interface Options {
   readonly brokerLog: "file" | "discard";
   readonly nginxGzip: NginxGzip;
   readonly nginxWorkers: number;
+  readonly brokerWorkers: number;
   readonly nodeBaseline: boolean;
   readonly profile: boolean;
   readonly profileOut: string;
@@ -118,6 +121,7 @@ function parseOptions(argv: readonly string[]): Options | undefined {
       "broker-log": { type: "string", default: "file" },
       "nginx-gzip": { type: "string", default: "static" },
       "nginx-workers": { type: "string", default: "2" },
+      "broker-workers": { type: "string" },
       "node-baseline": { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
       "profile-out": { type: "string" },
@@ -171,6 +175,7 @@ function parseOptions(argv: readonly string[]): Options | undefined {
     brokerLog: values["broker-log"],
     nginxGzip: values["nginx-gzip"],
     nginxWorkers: count("nginx-workers", values["nginx-workers"], 1, 64),
+    brokerWorkers: count("broker-workers", values["broker-workers"] ?? values["nginx-workers"], 1, 64),
     nodeBaseline: values["node-baseline"],
     profile: values.profile,
     profileOut: path.resolve(values["profile-out"] ?? `/tmp/pb-bench-${stamp}.cpuprofile`),
@@ -261,7 +266,9 @@ async function main(options: Options, cleanup: Cleanup): Promise<void> {
     PB_PORT: String(brokerPort),
   });
   await waitForHttp(`${brokerUrl}/health`, [200], 30_000, broker.child);
-  log(`broker listening on ${brokerUrl} (PB_LOG_LEVEL=${options.logLevel}, ${broker.logDescription})`);
+  log(
+    `broker listening on ${brokerUrl} (PB_WORKERS=${options.brokerWorkers}, PB_LOG_LEVEL=${options.logLevel}, ${broker.logDescription})`,
+  );
 
   const exported = await exportStatic(brokerUrl, token, docroot);
   const pathsFile = path.join(tmp, "p2-paths.txt");
@@ -391,6 +398,7 @@ async function main(options: Options, cleanup: Cleanup): Promise<void> {
       brokerLog: options.brokerLog,
       nginxGzip: options.nginxGzip,
       nginxWorkers: options.nginxWorkers,
+      brokerWorkers: options.brokerWorkers,
       profiled: options.profile,
     },
     servers: servers.map((s) => s.name),
@@ -439,7 +447,13 @@ function startBroker(
     [...nodeFlags, path.join(brokerRoot, "bin", "package-broker.js"), "serve"],
     {
       cwd: brokerRoot,
-      env: { ...env, PB_HOST: "127.0.0.1", PB_LOG_LEVEL: options.logLevel },
+      // Brokers from before PB_WORKERS ignore it and run one process.
+      env: {
+        ...env,
+        PB_HOST: "127.0.0.1",
+        PB_LOG_LEVEL: options.logLevel,
+        PB_WORKERS: String(options.brokerWorkers),
+      },
       stdio: ["ignore", stdout, stderr],
     },
   );
@@ -524,17 +538,27 @@ function seconds(since: number): string {
 }
 
 function reportProfile(options: Options, profileDir: string, brokerRoot: string): void {
+  // One file per process: with PB_WORKERS > 1, the primary's (mostly idle) and each worker's.
   const files = fs.existsSync(profileDir)
-    ? fs.readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile"))
+    ? fs
+        .readdirSync(profileDir)
+        .filter((f) => f.endsWith(".cpuprofile"))
+        .map((f) => path.join(profileDir, f))
     : [];
-  const [file] = files;
-  if (file === undefined) {
+  if (files.length === 0) {
     log("no .cpuprofile was written (did the broker exit cleanly?)");
     return;
   }
-  fs.copyFileSync(path.join(profileDir, file), options.profileOut);
-  process.stdout.write(`\n${formatProfile(summarizeCpuProfile(options.profileOut, brokerRoot))}\n`);
-  log(`CPU profile kept at ${options.profileOut} (open it in Chrome DevTools > Performance)`);
+  const kept = files.map((file, index) =>
+    files.length === 1
+      ? options.profileOut
+      : options.profileOut.replace(/(\.cpuprofile)?$/, `.${index + 1}$1`),
+  );
+  files.forEach((file, index) => {
+    fs.copyFileSync(file, kept[index]!);
+  });
+  process.stdout.write(`\n${formatProfile(summarizeCpuProfile(kept, brokerRoot))}\n`);
+  log(`CPU profile kept at ${kept.join(", ")} (open in Chrome DevTools > Performance)`);
 }
 
 async function entry(): Promise<number> {

@@ -79,9 +79,33 @@ export class AuditCheckpointer {
     return this.#pending;
   }
 
+  /**
+   * Told that commits of another process (a worker of `serve`, for which this primary signs)
+   * took the log to `size`: signs the current tree when at least `everyEvents` events were
+   * appended since the last checkpoint.
+   */
+  reached(size: number): Promise<unknown> | undefined {
+    if (this.#lastSize >= 0 && size - this.#lastSize < this.#policy.everyEvents) return undefined;
+    this.#pending = this.#pending
+      .then(async () => {
+        if (this.#lastSize < 0) this.#lastSize = (await this.#records.latestCheckpoint())?.size ?? 0;
+        if (size - this.#lastSize < this.#policy.everyEvents) return;
+        await this.#signCurrent();
+      })
+      .catch((error: unknown) => {
+        this.#logger.error({ error }, "Audit checkpoint failed");
+      });
+    return this.#pending;
+  }
+
   /** Signs the current tree when it grew since the last checkpoint; returns the latest checkpoint. */
   async checkpointNow(): Promise<AuditCheckpointRow | null> {
     await this.#pending;
+    return this.#signCurrent();
+  }
+
+  /** The tree as stored now, which may be ahead of this process's own commits. */
+  async #signCurrent(): Promise<AuditCheckpointRow | null> {
     const latest = await this.#records.latestCheckpoint();
     const state = await this.#records.state();
     this.#lastSize = Math.max(this.#lastSize, latest?.size ?? 0);

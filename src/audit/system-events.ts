@@ -68,6 +68,7 @@ function configurationSnapshot(config: Config): Record<string, unknown> {
     PB_ALLOW_PRIVATE_SOURCES: config.allowPrivateSources,
     PB_LOG_LEVEL: config.logLevel,
     PB_MAX_UPLOAD_BYTES: config.maxUploadBytes,
+    PB_WORKERS: config.workers,
     PB_AUDIT_IP_MODE: config.audit.ipMode,
     PB_TRUSTED_PROXIES: [...config.audit.trustedProxies],
     PB_AUDIT_SIGNING_KEY: config.audit.signingKey === undefined ? "generated" : "set",

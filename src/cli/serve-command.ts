@@ -1,11 +1,16 @@
-import { serve, type ServerType } from "@hono/node-server";
+import cluster from "node:cluster";
+import { recordConfiguration, recordSystemEvent } from "../audit/system-events.ts";
+import { servePrimary } from "../cluster/serve-primary.ts";
+import { serveWorker } from "../cluster/serve-worker.ts";
 import { loadConfig, type Config } from "../config/load-config.ts";
+import { listenHttp } from "../http/listen-http.ts";
+import { startBackgroundJobs } from "../jobs/start-background-jobs.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { logMigrationsApplied, logServerListening, logServerStopping } from "../observability/log-events.ts";
 import { openRuntime, type Runtime } from "../runtime.ts";
 import { createRuntimeApp } from "../runtime-app.ts";
-import { recordConfiguration, recordSystemEvent } from "../audit/system-events.ts";
 import type { CliIo } from "./cli-context.ts";
+import { stopSignal } from "./stop-signal.ts";
 
 export interface RunningServer {
   readonly url: string;
@@ -13,7 +18,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Opens the runtime and listens; resolves once the server accepts connections. */
+/** Opens the runtime and listens in this process; resolves once the server accepts connections. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runtime = await openRuntime(config, logger);
   if (runtime.migrations.applied.length > 0)
@@ -21,54 +26,41 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const app = createRuntimeApp(runtime, logger);
   await recordConfiguration(runtime.audit, config);
   await runtime.audit.checkpointer.checkpointNow();
-  runtime.audit.checkpointer.start();
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const created = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => {
-      resolve(created);
-    });
-    created.once("error", reject);
-  });
-  const address = server.address();
-  const port = address !== null && typeof address === "object" ? address.port : config.port;
+  const jobs = startBackgroundJobs(runtime, logger);
+  const listener = await listenHttp(app.fetch, { host: config.host, port: config.port });
   logServerListening(logger, {
-    url: `http://${config.host}:${port}`,
+    url: `http://${config.host}:${listener.port}`,
     database: runtime.database.description,
   });
   await recordSystemEvent(runtime.audit, "started", {
-    listen: `${config.host}:${port}`,
+    listen: `${config.host}:${listener.port}`,
     base_url: config.baseUrl,
+    workers: 1,
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${listener.port}`,
     runtime,
     stop: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        if ("closeIdleConnections" in server) server.closeIdleConnections();
-      });
+      await listener.close();
       await recordSystemEvent(runtime.audit, "stopped", {});
-      await runtime.audit.log.flush();
-      await runtime.audit.checkpointer.stop();
+      await jobs.stop();
       await runtime.close();
     },
   };
 }
 
-/** `package-broker serve`: runs until SIGINT or SIGTERM, then drains and closes. */
+/**
+ * `package-broker serve`: runs until SIGINT or SIGTERM, then drains and closes. With
+ * PB_WORKERS > 1 this process becomes the primary and forks the workers, which run this same
+ * command (node:cluster starts them with the same arguments) and take the worker's part.
+ */
 export async function serveCommand(io: CliIo): Promise<number> {
   const config = loadConfig(io.env);
+  if (cluster.isWorker) return serveWorker(config);
+  if (config.workers > 1) return servePrimary(config, io.env);
   const logger = createLogger({ level: config.logLevel });
   const running = await startServer(config, logger);
-  const signal = await new Promise<string>((resolve) => {
-    process.once("SIGINT", () => {
-      resolve("SIGINT");
-    });
-    process.once("SIGTERM", () => {
-      resolve("SIGTERM");
-    });
-  });
+  const signal = await stopSignal({ ignoreRepeats: false });
   logServerStopping(logger, { signal });
   await running.stop();
   logger.flush();

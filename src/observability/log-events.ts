@@ -20,6 +20,22 @@ export function logServerStopping(logger: Logger, context: { signal: string }): 
   logger.info({ context }, "Server stopping");
 }
 
+export function logWorkerStarted(logger: Logger, context: { worker: number; port: number }): void {
+  logger.info({ context }, "Worker started");
+}
+
+/** A worker of `serve` exited while the server was not stopping; it is replaced after `restartInMs`. */
+export function logWorkerExited(
+  logger: Logger,
+  context: { worker: number; code: number | null; signal: string | null; restartInMs: number },
+): void {
+  logger.error({ context }, "Worker exited");
+}
+
+export function logWorkerStopTimeout(logger: Logger, context: { worker: number; afterMs: number }): void {
+  logger.warn({ context }, "Worker did not stop in time, killed");
+}
+
 export function logMigrationsApplied(logger: Logger, context: { applied: string[] }): void {
   logger.info({ context }, "Database migrations applied");
 }

@@ -9,7 +9,7 @@ import { loadConfig, type Config } from "../../src/config/load-config.ts";
 import type { AppEnv } from "../../src/http/app-env.ts";
 import { createLogger, type Logger } from "../../src/observability/logger.ts";
 import { createRuntimeApp } from "../../src/runtime-app.ts";
-import { openRuntime, type Runtime } from "../../src/runtime.ts";
+import { openRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime.ts";
 import { buildZip, type ZipEntrySpec } from "./zip-builder.ts";
 
 export interface TestRuntimeOptions {
@@ -21,6 +21,8 @@ export interface TestRuntimeOptions {
   readonly logLevel?: string;
   /** A file in the temporary data dir instead of an in-memory SQLite database. */
   readonly fileDatabase?: boolean;
+  /** How the runtime shares the audit log with other processes (what a worker of `serve` sets). */
+  readonly runtimeOptions?: RuntimeOptions;
 }
 
 export interface TestToken extends PublicToken {
@@ -107,7 +109,7 @@ export class TestRuntime {
     const clock = options.clock ?? new ManualClock("2026-01-01T00:00:00.000Z");
     let runtime: Runtime;
     try {
-      runtime = await openRuntime(config, logger, clock);
+      runtime = await openRuntime(config, logger, clock, options.runtimeOptions);
     } catch (error) {
       fs.rmSync(root, { recursive: true, force: true });
       throw error;

@@ -93,6 +93,12 @@ export class BrokerServer {
     return pid;
   }
 
+  /** How the server process ended: its exit code, or the signal that ended it; null while it runs. */
+  get exit(): { readonly code: number | null; readonly signal: NodeJS.Signals | null } | null {
+    const { exitCode, signalCode } = this.#child;
+    return exitCode === null && signalCode === null ? null : { code: exitCode, signal: signalCode };
+  }
+
   /** Sends `signal` to the server (SIGKILL: a crash) and waits until the process is gone. */
   async kill(signal: NodeJS.Signals): Promise<void> {
     if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;

@@ -1,0 +1,45 @@
+import type { AuditCheckpointRow } from "../storage/database/audit-records.ts";
+
+/**
+ * The IPC messages between the primary of `serve` and its workers. They are about the audit log
+ * only: workers take turns at committing to it, and the primary signs every checkpoint
+ * (docs/architecture.md, "Several worker processes"). Everything else goes through the database.
+ */
+export type WorkerMessage =
+  /** The worker has events to commit; answered by `audit-turn` when it is its turn. */
+  | { readonly pb: "audit-turn-request" }
+  /** The turn is over; `size` is the log's size after the worker's commit (null: it failed). */
+  | { readonly pb: "audit-turn-done"; readonly size: number | null }
+  /** A request needs a checkpoint of the current tree (an audit proof); answered by `checkpoint-result`. */
+  | { readonly pb: "checkpoint-request"; readonly id: number };
+
+export type PrimaryMessage =
+  | { readonly pb: "audit-turn" }
+  | { readonly pb: "checkpoint-result"; readonly id: number; readonly checkpoint: AuditCheckpointRow | null }
+  | { readonly pb: "checkpoint-result"; readonly id: number; readonly error: string };
+
+/** Whether a message from a worker is one of ours (the channel is shared with node:cluster's own). */
+export function isWorkerMessage(message: unknown): message is WorkerMessage {
+  if (typeof message !== "object" || message === null || !("pb" in message)) return false;
+  switch (message.pb) {
+    case "audit-turn-request":
+      return true;
+    case "audit-turn-done":
+      return "size" in message && (message.size === null || Number.isSafeInteger(message.size));
+    case "checkpoint-request":
+      return "id" in message && Number.isSafeInteger(message.id);
+    default:
+      return false;
+  }
+}
+
+export function isPrimaryMessage(message: unknown): message is PrimaryMessage {
+  if (typeof message !== "object" || message === null || !("pb" in message)) return false;
+  if (message.pb === "audit-turn") return true;
+  return (
+    message.pb === "checkpoint-result" &&
+    "id" in message &&
+    Number.isSafeInteger(message.id) &&
+    ("checkpoint" in message || "error" in message)
+  );
+}
