@@ -6,7 +6,9 @@ import { AuditedTokens } from "./access/audited-tokens.ts";
 import { TokenService } from "./access/token-service.ts";
 import { systemContext } from "./audit/audit-event.ts";
 import { auditTrail } from "./audit/audit-trail.ts";
-import { openAudit, type AuditRuntime } from "./audit/open-audit.ts";
+import { AuditSubjects } from "./audit/privacy/audit-subjects.ts";
+import { AuditRetention } from "./audit/retention/audit-retention.ts";
+import { openAudit, type AuditRuntime, type RemoteSigner } from "./audit/open-audit.ts";
 import { AuditedPackages } from "./catalog/audited-packages.ts";
 import { CatalogReader } from "./catalog/catalog-reader.ts";
 import { DistReader } from "./catalog/dist-reader.ts";
@@ -22,11 +24,15 @@ import { RepositoryService } from "./sources/repository-service.ts";
 import { FsBlobStore } from "./storage/blobs/fs-blob-store.ts";
 import { CatalogRecords } from "./storage/database/catalog-records.ts";
 import type { DatabaseHandle } from "./storage/database/database-handle.ts";
+import { AuditPurgeRecords } from "./storage/database/audit-purge-records.ts";
+import { AuditSubjectRecords } from "./storage/database/audit-subject-records.ts";
 import { InstallCountRecords } from "./storage/database/install-count-records.ts";
 import { migrateToLatest, type MigrationOutcome } from "./storage/database/migrate-to-latest.ts";
 import { openDatabase } from "./storage/database/open-database.ts";
 import { RepositoryRecords } from "./storage/database/repository-records.ts";
 import { SyncRunRecords } from "./storage/database/sync-run-records.ts";
+import { JobLeaseRecords } from "./storage/database/job-lease-records.ts";
+import { SettingsRecords } from "./storage/database/settings-records.ts";
 import { TokenRecords } from "./storage/database/token-records.ts";
 
 /** Limits that protect the server from hostile archives and documents. */
@@ -53,8 +59,18 @@ export interface Runtime {
   readonly auditedTokens: AuditedTokens;
   readonly installCounts: InstallCountRecords;
   readonly audit: AuditRuntime;
+  readonly auditRetention: AuditRetention;
+  /** Who actor ids are (e-mail, name), beside the log; erasable. */
+  readonly auditSubjects: AuditSubjects;
   /** Waits for pending audit events, then closes the database. */
   close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Runs each commit of the audit log: the processes of `serve` take turns (see AuditTurns). */
+  readonly auditExclusive?: <T>(commit: () => Promise<T>) => Promise<T>;
+  /** Set in the workers of `serve`: the primary signs every checkpoint, so that one process does. */
+  readonly remoteSigner?: RemoteSigner;
 }
 
 /** The composition root: config -> adapters -> services. Migrations run here, on every start. */
@@ -62,6 +78,7 @@ export async function openRuntime(
   config: Config,
   logger: Logger,
   clock: Clock = systemClock,
+  options: RuntimeOptions = {},
 ): Promise<Runtime> {
   const database = openDatabase(config.database);
   try {
@@ -103,7 +120,15 @@ export async function openRuntime(
       removeMirror: (repository) =>
         fs.rm(path.join(mirrorsDir, `${repository.id}.git`), { recursive: true, force: true }),
     });
-    const audit = await openAudit({ config, database, secretKey: key, logger, clock });
+    const audit = await openAudit({
+      config,
+      database,
+      secretKey: key,
+      logger,
+      clock,
+      exclusive: options.auditExclusive,
+      remoteSigner: options.remoteSigner,
+    });
     if (migrations.applied.length > 0) {
       await auditTrail(audit.log, systemContext).record({
         event: "system",
@@ -142,6 +167,13 @@ export async function openRuntime(
       auditedRepositories: new AuditedRepositories(repositories),
       installCounts,
       audit,
+      auditRetention: new AuditRetention({
+        settings: new SettingsRecords(db),
+        purges: new AuditPurgeRecords(db),
+        leases: new JobLeaseRecords(db),
+        clock,
+      }),
+      auditSubjects: new AuditSubjects(new AuditSubjectRecords(db), clock),
       close: async () => {
         await audit.log.flush();
         await tokens.drain();

@@ -1,6 +1,6 @@
 import { newId } from "../ids/new-id.ts";
 import type { Clock } from "../clock/clock.ts";
-import type { AuditRecords, AuditRow, AuditState } from "../storage/database/audit-records.ts";
+import type { AuditRecords, NewAuditRow, AuditState } from "../storage/database/audit-records.ts";
 import {
   AUDIT_SCHEMA_VERSION,
   type AuditContext,
@@ -10,6 +10,7 @@ import {
 import { eventToRow } from "./audit-row.ts";
 import { canonicalJson } from "./integrity/canonical-json.ts";
 import { leafHash, MerkleAccumulator } from "./integrity/merkle.ts";
+import type { SealedRawIp } from "../storage/database/raw-ip-records.ts";
 
 interface Pending {
   readonly input: AuditEventInput;
@@ -28,6 +29,22 @@ export interface AuditLogOptions {
    * the database.
    */
   readonly onCommitted?: (state: AuditState, root: Buffer) => Promise<unknown> | undefined;
+  /**
+   * Runs each commit, which takes the database's write lock. The workers of `serve` take turns
+   * (the primary hands them out): a better-sqlite3 call that waits for SQLite's lock stops the
+   * whole event loop, while waiting for a turn does not. Default: commit at once.
+   */
+  readonly exclusive?: (<T>(commit: () => Promise<T>) => Promise<T>) | undefined;
+  /** Seals the raw client addresses that contexts carry (PB_AUDIT_RAW_IP_DAYS > 0). */
+  readonly rawIps?: RawIpSealer | undefined;
+}
+
+/** What the log needs of the raw IP vault (privacy/raw-ip-vault.ts). */
+export interface RawIpSealer {
+  /** Loads the keys of the days of these timestamps, before the transaction that seals. */
+  prepare(timestamps: readonly string[]): Promise<void>;
+  /** Seals synchronously, inside the append transaction. */
+  seal(seq: number, ip: string, timestamp: string): SealedRawIp;
 }
 
 /**
@@ -40,6 +57,8 @@ export class AuditLog {
   readonly #records: AuditRecords;
   readonly #clock: Clock;
   readonly #onCommitted: AuditLogOptions["onCommitted"];
+  readonly #exclusive: <T>(commit: () => Promise<T>) => Promise<T>;
+  readonly #rawIps: RawIpSealer | undefined;
   readonly #afterCommit = new Set<Promise<unknown>>();
   #queue: Pending[] = [];
   #draining: Promise<void> | null = null;
@@ -48,6 +67,8 @@ export class AuditLog {
     this.#records = options.records;
     this.#clock = options.clock;
     this.#onCommitted = options.onCommitted;
+    this.#exclusive = options.exclusive ?? ((commit) => commit());
+    this.#rawIps = options.rawIps;
   }
 
   append(input: AuditEventInput, context: AuditContext): Promise<AuditEvent> {
@@ -84,25 +105,48 @@ export class AuditLog {
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
-      const batch = this.#queue;
-      this.#queue = [];
       try {
-        const events: AuditEvent[] = [];
-        let root: Buffer = Buffer.alloc(0);
-        const state = await this.#records.append((current) => {
-          const built = buildRows(current, batch);
-          events.splice(0, events.length, ...built.events);
-          root = built.root;
-          return { rows: built.rows, state: built.state };
-        });
-        batch.forEach((pending, index) => {
-          const event = events[index];
-          if (event !== undefined) pending.resolve(event);
-        });
-        this.#track(this.#onCommitted?.(state, root));
+        await this.#exclusive(() => this.#commitQueue());
       } catch (error) {
+        // No turn to commit (the primary of `serve` is gone): what waits for one fails.
+        const batch = this.#queue;
+        this.#queue = [];
         for (const pending of batch) pending.reject(error);
       }
+    }
+  }
+
+  /** Commits what is queued now: taken once the turn is ours, so what came while waiting joins. */
+  async #commitQueue(): Promise<void> {
+    const batch = this.#queue;
+    this.#queue = [];
+    if (batch.length === 0) return;
+    try {
+      const vault = this.#rawIps;
+      const sealing = vault === undefined ? [] : batch.filter((pending) => pending.context.rawIpAddress);
+      if (vault !== undefined) await vault.prepare(sealing.map((pending) => pending.timestamp));
+      const events: AuditEvent[] = [];
+      let root: Buffer = Buffer.alloc(0);
+      const state = await this.#records.append((current) => {
+        const built = buildRows(current, batch);
+        events.splice(0, events.length, ...built.events);
+        root = built.root;
+        const rawIps =
+          vault === undefined
+            ? []
+            : built.events.flatMap((event, index) => {
+                const raw = batch[index]?.context.rawIpAddress;
+                return raw ? [vault.seal(event.seq, raw, event.timestamp)] : [];
+              });
+        return { rows: built.rows, state: built.state, rawIps };
+      });
+      batch.forEach((pending, index) => {
+        const event = events[index];
+        if (event !== undefined) pending.resolve(event);
+      });
+      this.#track(this.#onCommitted?.(state, root));
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
     }
   }
 
@@ -120,9 +164,9 @@ export class AuditLog {
 function buildRows(
   current: AuditState,
   batch: readonly Pending[],
-): { rows: AuditRow[]; events: AuditEvent[]; state: AuditState; root: Buffer } {
+): { rows: NewAuditRow[]; events: AuditEvent[]; state: AuditState; root: Buffer } {
   const tree = MerkleAccumulator.fromState(current);
-  const rows: AuditRow[] = [];
+  const rows: NewAuditRow[] = [];
   const events: AuditEvent[] = [];
   for (const pending of batch) {
     const event: AuditEvent = {

@@ -1,8 +1,10 @@
-import { createHmac, createPublicKey } from "node:crypto";
+import { createPublicKey } from "node:crypto";
 import type { Clock } from "../clock/clock.ts";
 import type { Config } from "../config/load-config.ts";
 import type { Logger } from "../observability/logger.ts";
-import { AuditRecords } from "../storage/database/audit-records.ts";
+import { SecretBox } from "../access/secret-box.ts";
+import { RawIpRecords } from "../storage/database/raw-ip-records.ts";
+import { AuditRecords, type AuditCheckpointRow } from "../storage/database/audit-records.ts";
 import type { DatabaseHandle } from "../storage/database/database-handle.ts";
 import { AuditCheckpointer } from "./audit-checkpointer.ts";
 import { systemContext } from "./audit-event.ts";
@@ -14,16 +16,48 @@ import {
   createNoteSigner,
   createNoteVerifier,
   formatVerifierKey,
+  type NoteSigner,
   type NoteVerifier,
 } from "./integrity/signed-note.ts";
+import { ipPseudonymKey } from "./ip-privacy.ts";
+import { RawIpVault } from "./privacy/raw-ip-vault.ts";
 import { RequestAuditing } from "./request-auditing.ts";
+
+/**
+ * Signing in another process: the primary of `serve` signs every checkpoint for its workers, so
+ * that one process does.
+ */
+export interface RemoteSigner {
+  /** Told the log's size after each commit of this process; the signer decides what to do. */
+  committed(size: number): void;
+  /** Has the signer sign the current tree if it grew; the latest checkpoint. */
+  checkpointNow(): Promise<AuditCheckpointRow | null>;
+}
+
+/** What a process does about checkpoints: `AuditCheckpointer`, or a stand-in for a remote signer. */
+export interface Checkpointing {
+  /** Signs (or has the signer sign) the current tree if it grew; the latest checkpoint. */
+  checkpointNow(): Promise<AuditCheckpointRow | null>;
+  /** Told that commits of another process (a worker) took the log to `size`. */
+  reached(size: number): void;
+  /** Starts signing on a timer (nothing where another process signs). */
+  start(): void;
+  /** Stops the timer and signs a last checkpoint (nothing where another process signs). */
+  stop(): Promise<void>;
+}
 
 /** The audit log and everything around it, wired from the configuration. */
 export interface AuditRuntime {
   readonly records: AuditRecords;
   readonly log: AuditLog;
-  readonly checkpointer: AuditCheckpointer;
+  readonly checkpointer: Checkpointing;
   readonly auditing: RequestAuditing;
+  /** The key of the `hash` IP mode's pseudonyms (search hashes an address the same way). */
+  readonly ipHashKey: Buffer;
+  /** The checkpoint key's signer: also signs the manifests of export bundles. */
+  readonly signer: NoteSigner;
+  /** Raw client addresses kept encrypted beside events (PB_AUDIT_RAW_IP_DAYS). */
+  readonly rawIps: RawIpVault;
   readonly verifier: NoteVerifier;
   /** The C2SP verifier key (`<name>+<key id>+<base64 key>`), served at /audit/public-key. */
   readonly verifierKey: string;
@@ -36,32 +70,71 @@ export async function openAudit(options: {
   secretKey: Buffer;
   logger: Logger;
   clock: Clock;
+  /** Runs each commit of the audit log (the processes of `serve` take turns); default: at once. */
+  exclusive?: (<T>(commit: () => Promise<T>) => Promise<T>) | undefined;
+  /** Set in the workers of `serve`: the primary signs their checkpoints. */
+  remoteSigner?: RemoteSigner | undefined;
 }): Promise<AuditRuntime> {
   const { config, logger, clock } = options;
   const records = new AuditRecords(options.database.db);
+  // Always there, to read and shred what was kept; it seals new addresses only when days > 0.
+  const rawIps = new RawIpVault({
+    records: new RawIpRecords(options.database.db),
+    secrets: new SecretBox(options.secretKey),
+    clock,
+    keepDays: config.audit.rawIpDays,
+  });
+  const sealing = config.audit.rawIpDays > 0 ? rawIps : undefined;
   const signingKey = loadAuditSigningKey({ dataDir: config.dataDir, configured: config.audit.signingKey });
   const origin = config.audit.origin;
   const signer = createNoteSigner({ name: origin, privateKey: signingKey.privateKey });
   const verifier = createNoteVerifier({ name: origin, publicKey: createPublicKey(signingKey.privateKey) });
-  const checkpointer = new AuditCheckpointer({
-    records,
-    signer,
-    origin,
-    clock,
-    logger,
-    policy: { everyEvents: config.audit.checkpointEveryEvents, everyMs: config.audit.checkpointEveryMs },
-  });
-  const log = new AuditLog({
-    records,
-    clock,
-    onCommitted: (state, root) => checkpointer.committed(state, root),
-  });
+  const { exclusive, remoteSigner } = options;
+  let checkpointer: Checkpointing;
+  let log: AuditLog;
+  if (remoteSigner === undefined) {
+    const local = new AuditCheckpointer({
+      records,
+      signer,
+      origin,
+      clock,
+      logger,
+      policy: { everyEvents: config.audit.checkpointEveryEvents, everyMs: config.audit.checkpointEveryMs },
+    });
+    checkpointer = local;
+    log = new AuditLog({
+      records,
+      clock,
+      exclusive,
+      rawIps: sealing,
+      onCommitted: (state, root) => local.committed(state, root),
+    });
+  } else {
+    checkpointer = {
+      checkpointNow: () => remoteSigner.checkpointNow(),
+      reached: () => undefined,
+      start: () => undefined,
+      stop: () => Promise.resolve(),
+    };
+    log = new AuditLog({
+      records,
+      clock,
+      exclusive,
+      rawIps: sealing,
+      onCommitted: (state) => {
+        remoteSigner.committed(state.size);
+        return undefined;
+      },
+    });
+  }
+  const ipHashKey = ipPseudonymKey(options.secretKey);
   const auditing = new RequestAuditing({
     log,
     clientAddress: new ClientAddressResolver(config.audit.trustedProxies),
     ipMode: config.audit.ipMode,
-    hashKey: createHmac("sha256", options.secretKey).update("audit-ip-pseudonyms").digest(),
+    hashKey: ipHashKey,
     clock,
+    keepRawIp: sealing !== undefined,
   });
   const verifierKey = formatVerifierKey(verifier);
   if (signingKey.generated) {
@@ -74,5 +147,5 @@ export async function openAudit(options: {
       details: { origin, source: signingKey.source },
     });
   }
-  return { records, log, checkpointer, auditing, verifier, verifierKey, origin };
+  return { records, log, checkpointer, auditing, ipHashKey, signer, rawIps, verifier, verifierKey, origin };
 }

@@ -3,9 +3,14 @@ import type { Command } from "commander";
 import { createAuditReads } from "../audit/audit-reads.ts";
 import type { AuditVerificationReport } from "../audit/audit-verification.ts";
 import { readCheckpointFile } from "../audit/checkpoint-file.ts";
-import { parseVerifierKey, type NoteVerifier } from "../audit/integrity/signed-note.ts";
 import type { KnownCheckpoint } from "../audit/integrity/verify-log.ts";
 import { invalidInput, notFound } from "../errors/domain-error.ts";
+import { registerAuditExportCommand } from "./audit-export-command.ts";
+import { registerAuditPrivacyCommands } from "./audit-privacy-commands.ts";
+import { registerAuditRetentionCommands } from "./audit-retention-commands.ts";
+import { registerAuditSearchCommand } from "./audit-search-command.ts";
+import { registerAuditVerifyExportCommand } from "./audit-verify-export-command.ts";
+import { readVerifierKey } from "./read-verifier-key.ts";
 import { CommandFailed, consoleTrail, output, withRuntime, type CliIo } from "./cli-context.ts";
 
 interface VerifyOptions {
@@ -20,7 +25,12 @@ export function registerAuditCommands(
   io: CliIo,
   run: (work: () => Promise<void>) => Promise<void>,
 ): void {
-  const audit = program.command("audit").description("verify the audit log and its signed checkpoints");
+  const audit = program.command("audit").description("search, export and verify the audit log");
+  registerAuditSearchCommand(audit, io, run);
+  registerAuditExportCommand(audit, io, run);
+  registerAuditVerifyExportCommand(audit, io, run);
+  registerAuditRetentionCommands(audit, io, run);
+  registerAuditPrivacyCommands(audit, io, run);
 
   audit
     .command("verify")
@@ -42,7 +52,7 @@ export function registerAuditCommands(
       run(async () => {
         // Read the inputs before opening the database: a wrong path is a usage error.
         const external = options.against === undefined ? undefined : readAgainst(options.against);
-        const trustedKey = options.key === undefined ? undefined : readKey(options.key);
+        const trustedKey = options.key === undefined ? undefined : readVerifierKey(options.key);
         const report = await withRuntime(io, (runtime) =>
           createAuditReads(runtime.audit, runtime.database.db).verification.verifyAndRecord(
             consoleTrail(runtime),
@@ -93,12 +103,6 @@ function readAgainst(file: string): KnownCheckpoint[] {
     throw invalidInput("CheckpointFileUnreadable", `cannot read ${file}: ${(error as Error).message}`);
   }
   return readCheckpointFile(text, file);
-}
-
-/** A vkey given inline, or the path of a file that holds one. */
-function readKey(value: string): NoteVerifier {
-  const text = value.includes("+") || !fs.existsSync(value) ? value : fs.readFileSync(value, "utf8");
-  return parseVerifierKey(text.trim());
 }
 
 function describeReport(report: AuditVerificationReport, against: string | undefined): string {

@@ -34,6 +34,12 @@ const databaseUrl = z
   });
 
 /**
+ * More HTTP worker processes than this helps nothing (each holds a database connection, SQLite
+ * has one writer at a time) and is more likely a typo.
+ */
+export const MAX_WORKERS = 64;
+
+/**
  * Every setting of the server, read from PB_* environment variables. The description of each
  * field is the documentation shown in docs/configuration.md.
  */
@@ -89,6 +95,17 @@ export const configSchema = z.object({
     .positive({ error: "must be positive" })
     .default(64 * 1024 * 1024)
     .describe("Largest accepted upload (compressed), and largest decompressed archive."),
+  PB_WORKERS: z
+    .string()
+    .regex(/^(auto|[0-9]{1,6})$/, { error: `must be "auto" or a whole number from 1 to ${MAX_WORKERS}` })
+    .transform((value) => (value === "auto" ? ("auto" as const) : Number(value)))
+    .refine((value) => value === "auto" || (value >= 1 && value <= MAX_WORKERS), {
+      error: `must be "auto" or a whole number from 1 to ${MAX_WORKERS}`,
+    })
+    .default(1)
+    .describe(
+      "Processes that serve HTTP (auto: one per CPU). More than 1 runs a primary process that forks the workers.",
+    ),
   PB_AUDIT_IP_MODE: z
     .enum(["full", "truncate", "hash", "none"], { error: "must be one of full, truncate, hash, none" })
     .default("truncate")
@@ -131,6 +148,22 @@ export const configSchema = z.object({
     .min(1, { error: "must be at least 1" })
     .default(1000)
     .describe("A checkpoint is signed after this many events."),
+  PB_AUDIT_RAW_IP_DAYS: z.coerce
+    .number({ error: "must be a number of days" })
+    .int({ error: "must be a whole number" })
+    .min(0, { error: "must be 0 (raw addresses are not kept) or more" })
+    .max(3650, { error: "must be at most 3650" })
+    .default(0)
+    .describe(
+      "Keep each client's raw IP address encrypted beside its audit event for this many days, then destroy the key; 0 keeps none.",
+    ),
+  PB_AUDIT_PURGE_INTERVAL_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int({ error: "must be a whole number" })
+    .min(0, { error: "must be 0 (no scheduled purge) or more" })
+    .max(604_800, { error: "must be at most 604800 (a week)" })
+    .default(3600)
+    .describe("How often the audit retention purge runs; 0 runs it only on demand."),
 });
 
 /** `10.0.0.0/8, 192.168.1.7, ::1` -> validated entries; an invalid one is an issue naming it. */

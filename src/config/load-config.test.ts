@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./load-config.ts";
@@ -26,6 +27,7 @@ describe("loadConfig", () => {
       allowPrivateSources: false,
       logLevel: "info",
       maxUploadBytes: 64 * 1024 * 1024,
+      workers: 1,
       audit: {
         ipMode: "truncate",
         trustedProxies: [],
@@ -33,6 +35,8 @@ describe("loadConfig", () => {
         origin: "localhost:8080/audit",
         checkpointEveryMs: 60_000,
         checkpointEveryEvents: 1000,
+        purgeIntervalMs: 3_600_000,
+        rawIpDays: 0,
       },
     });
   });
@@ -44,6 +48,7 @@ describe("loadConfig", () => {
       PB_TRUSTED_PROXIES: "10.0.0.0/8, 127.0.0.1,::1",
       PB_AUDIT_CHECKPOINT_SECONDS: "5",
       PB_AUDIT_CHECKPOINT_EVENTS: "10",
+      PB_AUDIT_PURGE_INTERVAL_SECONDS: "0",
     });
     expect(config.audit).toMatchObject({
       ipMode: "hash",
@@ -51,6 +56,7 @@ describe("loadConfig", () => {
       origin: "repo.example.com/composer/audit",
       checkpointEveryMs: 5000,
       checkpointEveryEvents: 10,
+      purgeIntervalMs: 0,
     });
     expect(() => loadConfig({ PB_TRUSTED_PROXIES: "10.0.0.0/33" })).toThrow(
       /PB_TRUSTED_PROXIES: "10.0.0.0\/33" is not/,
@@ -61,6 +67,22 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ PB_AUDIT_CHECKPOINT_SECONDS: "0" })).toThrow(
       /PB_AUDIT_CHECKPOINT_SECONDS: must be at least 1/,
     );
+    for (const bad of ["-1", "1.5", "hourly", "604801"]) {
+      expect(() => loadConfig({ PB_AUDIT_PURGE_INTERVAL_SECONDS: bad }), bad).toThrow(
+        /PB_AUDIT_PURGE_INTERVAL_SECONDS: must/,
+      );
+    }
+  });
+
+  it("reads PB_WORKERS: a whole number from 1 to 64, or auto for one per CPU", () => {
+    expect(loadConfig({ PB_WORKERS: "2" }).workers).toBe(2);
+    expect(loadConfig({ PB_WORKERS: "64" }).workers).toBe(64);
+    expect(loadConfig({ PB_WORKERS: "auto" }).workers).toBe(Math.min(64, os.availableParallelism()));
+    for (const hostile of ["0", "-1", "abc", "1e9", "65", "2.5", "0x2", " 2", "1000000000"]) {
+      expect(configError({ PB_WORKERS: hostile }).message, hostile).toContain(
+        'PB_WORKERS: must be "auto" or a whole number from 1 to 64',
+      );
+    }
   });
 
   it("treats empty variables as unset, and ignores other variables", () => {

@@ -1,6 +1,7 @@
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { configSchema } from "./config-schema.ts";
+import { configSchema, MAX_WORKERS } from "./config-schema.ts";
 
 export interface Config {
   readonly port: number;
@@ -13,6 +14,8 @@ export interface Config {
   readonly allowPrivateSources: boolean;
   readonly logLevel: string;
   readonly maxUploadBytes: number;
+  /** HTTP worker processes of `serve` (PB_WORKERS, `auto` resolved); 1 is a single process. */
+  readonly workers: number;
   readonly audit: {
     readonly ipMode: "full" | "truncate" | "hash" | "none";
     readonly trustedProxies: readonly string[];
@@ -20,6 +23,10 @@ export interface Config {
     readonly origin: string;
     readonly checkpointEveryMs: number;
     readonly checkpointEveryEvents: number;
+    /** 0: no scheduled purge. */
+    readonly purgeIntervalMs: number;
+    /** 0: raw client addresses are not kept. */
+    readonly rawIpDays: number;
   };
 }
 
@@ -51,6 +58,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     allowPrivateSources: raw.PB_ALLOW_PRIVATE_SOURCES,
     logLevel: raw.PB_LOG_LEVEL,
     maxUploadBytes: raw.PB_MAX_UPLOAD_BYTES,
+    workers: raw.PB_WORKERS === "auto" ? Math.min(MAX_WORKERS, os.availableParallelism()) : raw.PB_WORKERS,
     audit: {
       ipMode: raw.PB_AUDIT_IP_MODE,
       trustedProxies: raw.PB_TRUSTED_PROXIES,
@@ -58,6 +66,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       origin: raw.PB_AUDIT_ORIGIN ?? defaultAuditOrigin(baseUrl),
       checkpointEveryMs: raw.PB_AUDIT_CHECKPOINT_SECONDS * 1000,
       checkpointEveryEvents: raw.PB_AUDIT_CHECKPOINT_EVENTS,
+      purgeIntervalMs: raw.PB_AUDIT_PURGE_INTERVAL_SECONDS * 1000,
+      rawIpDays: raw.PB_AUDIT_RAW_IP_DAYS,
     },
   };
 }

@@ -5,8 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateToken, hashToken, tokenFingerprint } from "../../src/access/token-format.ts";
 import type { AuditEvent } from "../../src/audit/audit-event.ts";
 import { ACCEPTANCE_WINDOW_MS } from "../../src/audit/request-auditing.ts";
-import type { CliIo } from "../../src/cli/cli-context.ts";
-import { runCli } from "../../src/cli/run-cli.ts";
 import { startServer } from "../../src/cli/serve-command.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
@@ -15,6 +13,7 @@ import { openSqliteDatabase } from "../../src/storage/database/sqlite-database.t
 import { GitFixture } from "../builders/git-fixture.ts";
 import { packageZip, TestRuntime, type TestToken } from "../builders/test-runtime.ts";
 import { storedAuditEvents } from "../support/audit-schema.ts";
+import { runCliCaptured } from "../support/run-cli-captured.ts";
 
 /**
  * Walks every action of the product that the audit log records, over HTTP (in-process), through
@@ -127,7 +126,15 @@ describe("the event walk over HTTP", () => {
         outcome: "success",
         actor: systemActor,
         target: { type: "database", name: "sqlite" },
-        details: { applied: ["0001-initial", "0002-audit-log"] },
+        details: {
+          applied: [
+            "0001-initial",
+            "0002-audit-log",
+            "0003-audit-search",
+            "0004-retention",
+            "0005-audit-privacy",
+          ],
+        },
       },
     ]);
   });
@@ -546,6 +553,79 @@ describe("the event walk over HTTP", () => {
     });
   });
 
+  describe("audit: search, export, retention", () => {
+    it("searched and exported, also when refused", async () => {
+      const searched = await get("/api/audit/events?q=event%3Atoken&limit=2", admin);
+      expect(searched.status).toBe(200);
+      expect(await actionEventsOf(searched)).toMatchObject([
+        {
+          event: "audit",
+          action: "searched",
+          outcome: "success",
+          actor: tokenActor(admin),
+          target: { type: "audit_log" },
+          details: { query: "event:token", limit: 2, order: "desc", cursor: null },
+        },
+      ]);
+      const refused = await get("/api/audit/events?q=nope%3A1", admin);
+      expect(refused.status).toBe(400);
+      expect(await actionEventsOf(refused)).toMatchObject([
+        { action: "searched", outcome: "failure", details: { query: "nope:1", code: "InvalidQuery" } },
+      ]);
+      const exported = await get("/api/audit/export?format=csv&q=event%3Atoken", admin);
+      expect(exported.status).toBe(200);
+      await exported.text();
+      expect(await actionEventsOf(exported)).toMatchObject([
+        {
+          action: "exported",
+          outcome: "success",
+          details: { format: "csv", query: "event:token", events: expect.any(Number) as unknown },
+        },
+      ]);
+    });
+
+    it("retention_changed, legal_hold_placed, retention_purged (denied), legal_hold_released, retention_purged", async () => {
+      const send = (path: string, method: string, body?: object) =>
+        t.request(`/api/audit/retention${path}`, {
+          method,
+          token: admin.token,
+          headers: { "user-agent": USER_AGENT },
+          ...(body === undefined ? {} : { body }),
+        });
+      const audit = (action: string, extra: object = {}) => ({
+        event: "audit",
+        action,
+        actor: tokenActor(admin),
+        target: { type: "audit_retention" },
+        ...extra,
+      });
+      expect(await actionEventsOf(await send("", "PUT", { days: { system: 3650 } }))).toMatchObject([
+        audit("retention_changed", {
+          severity: "warning",
+          details: { changed: { system: { before: 365, after: 3650 } } },
+        }),
+      ]);
+      expect(await actionEventsOf(await send("/legal-hold", "POST", { reason: "case 7" }))).toMatchObject([
+        audit("legal_hold_placed", { details: { reason: "case 7" } }),
+      ]);
+      expect(await actionEventsOf(await send("/purge", "POST"))).toMatchObject([
+        audit("retention_purged", {
+          outcome: "denied",
+          details: { trigger: "manual", code: "LegalHoldActive" },
+        }),
+      ]);
+      expect(await actionEventsOf(await send("/legal-hold", "DELETE"))).toMatchObject([
+        audit("legal_hold_released", { details: { reason: "case 7" } }),
+      ]);
+      expect(await actionEventsOf(await send("/purge", "POST"))).toMatchObject([
+        audit("retention_purged", {
+          outcome: "success",
+          details: { trigger: "manual", purged: 0, categories: [] },
+        }),
+      ]);
+    });
+  });
+
   describe("repository", () => {
     let repositoryId: string;
 
@@ -750,22 +830,7 @@ describe("the event walk through the CLI", () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  async function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = "";
-    let stderr = "";
-    const io: CliIo = {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
-      env,
-      isTerminal: false,
-    };
-    const code = await runCli(["node", "package-broker", ...args], io);
-    return { code, stdout, stderr };
-  }
+  const cli = (args: readonly string[]) => runCliCaptured(args, env);
 
   /** Runs a command and returns the events it appended (validated). */
   async function eventsOfCommand(args: readonly string[], expectedCode = 0) {
@@ -793,7 +858,15 @@ describe("the event walk through the CLI", () => {
         event: "system",
         action: "migrated",
         actor: systemActor,
-        details: { applied: ["0001-initial", "0002-audit-log"] },
+        details: {
+          applied: [
+            "0001-initial",
+            "0002-audit-log",
+            "0003-audit-search",
+            "0004-retention",
+            "0005-audit-privacy",
+          ],
+        },
       },
     ]);
   });

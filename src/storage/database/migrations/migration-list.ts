@@ -1,6 +1,9 @@
 import type { Migration } from "kysely/migration";
 import * as initial from "./0001-initial.ts";
 import * as auditLog from "./0002-audit-log.ts";
+import * as auditSearch from "./0003-audit-search.ts";
+import * as retention from "./0004-retention.ts";
+import * as auditPrivacy from "./0005-audit-privacy.ts";
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so that the same list runs
@@ -9,4 +12,7 @@ import * as auditLog from "./0002-audit-log.ts";
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001-initial": initial,
   "0002-audit-log": auditLog,
+  "0003-audit-search": auditSearch,
+  "0004-retention": retention,
+  "0005-audit-privacy": auditPrivacy,
 };
