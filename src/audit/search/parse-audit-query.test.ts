@@ -57,6 +57,9 @@ describe("parseAuditQuery: empty queries match everything", () => {
     ["", null],
     [" ", null],
     ["\t  \t", null],
+    // Any Unicode white space: an ideographic and a no-break space are spaces too.
+    ["\u3000", null],
+    ["\u00a0 \u2003", null],
     ["{}", null],
     [" { } ", null],
     ['{"q":""}', null],
@@ -340,6 +343,7 @@ describe("parseAuditQuery: free text", () => {
     ['"foo:bar"', text("foo:bar", true)],
     ['"(not a group)"', text("(not a group)", true)],
     ["café ☕", and(text("café"), text("☕"))],
+    ["foo\u3000bar", and(text("foo"), text("bar"))],
     ["or and not", and(text("or"), text("and"), text("not"))],
     ["NOT a", and(text("NOT"), text("a"))],
     ["foo-bar", text("foo-bar")],
@@ -362,6 +366,7 @@ describe("parseAuditQuery: free text", () => {
   expectFailures([
     ['""', 0, "empty phrase at position 0"],
     ['a "  "', 2, "empty phrase"],
+    ['a "\u3000"', 2, "empty phrase"],
     ['"abc', 0, "unterminated quote opened at position 0"],
     ['action:created "unterminated', 15, "unterminated quote opened at position 15"],
     ['actor:"x', 6, "unterminated quote opened at position 6"],

@@ -8,8 +8,7 @@ export interface Value {
   readonly literal: boolean;
 }
 
-/** Only spaces and tabs (or nothing): an empty value or phrase. */
+/** Only white space (or nothing): an empty value or phrase. */
 export function isBlank(text: string): boolean {
-  for (const char of text) if (char !== " " && char !== "\t") return false;
-  return true;
+  return text.trim() === "";
 }

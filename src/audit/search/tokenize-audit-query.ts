@@ -16,9 +16,12 @@ function isQualifier(name: string): name is Qualifier {
   return (auditQueryQualifiers as readonly string[]).includes(name);
 }
 
+/** Any Unicode white space separates terms (U+3000 too), as a reader would expect. */
 function isSpace(char: string | undefined): boolean {
-  return char === " " || char === "\t";
+  return char !== undefined && WHITE_SPACE.test(char);
 }
+
+const WHITE_SPACE = /^\s$/u;
 
 /** Ends a word: spaces, parentheses, and quotes (which must open a whole term). */
 function endsWord(char: string | undefined): boolean {
