@@ -103,16 +103,20 @@ export class AuditLog {
     }
   }
 
+  /**
+   * One commit per drain. What is appended meanwhile (also by code that resumed when its own
+   * event committed) waits for the next drain, which `#schedule` starts after a `setImmediate`:
+   * timers and I/O run between two commits. A loop here would commit for ever under steady
+   * appends and starve the event loop (found by bench/audit-append: its timers never fired).
+   */
   async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      try {
-        await this.#exclusive(() => this.#commitQueue());
-      } catch (error) {
-        // No turn to commit (the primary of `serve` is gone): what waits for one fails.
-        const batch = this.#queue;
-        this.#queue = [];
-        for (const pending of batch) pending.reject(error);
-      }
+    try {
+      await this.#exclusive(() => this.#commitQueue());
+    } catch (error) {
+      // No turn to commit (the primary of `serve` is gone): what waits for one fails.
+      const batch = this.#queue;
+      this.#queue = [];
+      for (const pending of batch) pending.reject(error);
     }
   }
 
