@@ -11,6 +11,25 @@ export interface AuditQuerySqlOptions {
    * written: its search key, the key of its truncated network, its keyed hash.
    */
   readonly ipKeys: (address: string) => readonly string[];
+  /**
+   * SQLite: free-text conditions FTS5 has already evaluated (audit-search-records.ts), and the
+   * seqs, as a JSON array, of every event in the page's window that satisfies them. Those nodes
+   * become a membership test in that list instead of a subquery over the whole FTS index.
+   */
+  readonly textCandidates?: TextCandidates;
+  /**
+   * For each exact `actor:` value, the ids of the subjects whose e-mail or name it is, looked up
+   * before the query (audit-search-records.ts). The term is then a plain list of values, which an
+   * index on `user` serves in seq order; without it, the term carries the lookup as a subquery,
+   * and PostgreSQL then filters the whole log by it (bench/audit-search: a rare actor took 1 s).
+   */
+  readonly subjects?: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface TextCandidates {
+  readonly nodes: ReadonlySet<QueryNode>;
+  /** A JSON array of seqs. */
+  readonly seqs: string;
 }
 
 type Builder = ExpressionBuilder<Database, "audit_logs">;
@@ -54,6 +73,13 @@ export function auditQueryCondition(eb: Builder, node: QueryNode, options: Audit
     case "term": {
       const column = sql.ref(`audit_logs.${COLUMNS[node.field]}`);
       if (node.field === "user" && !node.prefix) {
+        const subjects = options.subjects?.get(node.value);
+        if (subjects !== undefined) {
+          const ids = [...new Set([node.value, ...subjects])];
+          return ids.length === 1
+            ? sql<SqlBool>`${column} = ${node.value}`
+            : sql<SqlBool>`${column} in (${sql.join(ids)})`;
+        }
         // `actor:` also takes a person's e-mail address or name, through the subjects beside the log.
         return sql<SqlBool>`(${column} = ${node.value} or ${column} in (select id from audit_subjects where email = ${node.value} or name = ${node.value}))`;
       }
@@ -76,10 +102,16 @@ export function auditQueryCondition(eb: Builder, node: QueryNode, options: Audit
       if (node.to !== null) bounds.push(eb("audit_logs.timestamp", "<", node.to));
       return bounds.length === 0 ? sql<SqlBool>`1 = 1` : eb.and(bounds);
     }
-    case "text":
-      return options.engine === "sqlite"
-        ? sql<SqlBool>`audit_logs.seq in (select rowid from audit_fts where audit_fts match ${fts5Phrase(node.text)})`
-        : sql<SqlBool>`audit_logs.search_vector @@ phraseto_tsquery('simple', ${node.text})`;
+    case "text": {
+      if (options.engine === "postgres") {
+        return sql<SqlBool>`audit_logs.search_vector @@ phraseto_tsquery('simple', ${node.text})`;
+      }
+      const candidates = options.textCandidates;
+      if (candidates?.nodes.has(node) === true) {
+        return sql<SqlBool>`audit_logs.seq in (select value from json_each(${candidates.seqs}))`;
+      }
+      return sql<SqlBool>`audit_logs.seq in (select rowid from audit_fts where audit_fts match ${fts5Phrase(node.text)})`;
+    }
   }
 }
 
