@@ -53,7 +53,8 @@ const HELP = `Usage: node bench/audit-export/run.ts [--sqlite FILE] [--pg-url UR
   --sqlite FILE      a SQLite database filled by bench/audit-data/generate.ts
   --pg-url URL       a PostgreSQL database filled by it
   --formats LIST     product formats, comma-separated (default jsonl,csv)
-  --filter Q         the filtered subset, as a search (default "event:authentication"); "" skips it
+  --subsets LIST     all,filtered (default both)
+  --filter Q         the filtered subset, as a search (default "event:authentication")
   --filter-sql SQL   the same filter as SQL for the database's own tool (default "event = 'authentication'")
   --output DIR       write the exports into DIR (removed after each export) instead of /dev/null
   --no-native        skip the database's own tool
@@ -76,6 +77,7 @@ interface Options {
   readonly sqlite: string | undefined;
   readonly pgUrl: string | undefined;
   readonly formats: readonly string[];
+  readonly subsets: readonly ExportResult["subset"][];
   readonly filter: string;
   readonly filterSql: string;
   readonly output: string | undefined;
@@ -109,6 +111,7 @@ function parseOptions(argv: string[]): Options | undefined {
       sqlite: { type: "string" },
       "pg-url": { type: "string" },
       formats: { type: "string", default: "jsonl,csv" },
+      subsets: { type: "string", default: "all,filtered" },
       filter: { type: "string", default: "event:authentication" },
       "filter-sql": { type: "string", default: "event = 'authentication'" },
       output: { type: "string" },
@@ -128,12 +131,17 @@ function parseOptions(argv: string[]): Options | undefined {
     throw new Error("give --sqlite and/or --pg-url");
   if (values.sqlite !== undefined && !fs.existsSync(values.sqlite))
     throw new Error(`${values.sqlite} does not exist`);
+  const subsets = values.subsets.split(",").filter(Boolean);
+  for (const subset of subsets) {
+    if (subset !== "all" && subset !== "filtered") throw new Error(`unknown subset ${subset}`);
+  }
   const minutes = Number(values["time-limit"]);
   if (!Number.isFinite(minutes) || minutes <= 0) throw new Error("--time-limit must be a positive number");
   return {
     sqlite: values.sqlite,
     pgUrl: values["pg-url"],
     formats: values.formats.split(",").filter(Boolean),
+    subsets: subsets as ExportResult["subset"][],
     filter: values.filter,
     filterSql: values["filter-sql"],
     output: values.output,
@@ -311,8 +319,9 @@ async function measureEngine(
 ): Promise<ExportResult[]> {
   const handle = engine === "sqlite" ? openSqliteDatabase(target) : openPostgresDatabase(target);
   const results: ExportResult[] = [];
-  const subsets: [ExportResult["subset"], string, string][] = [["all", "", ""]];
-  if (options.filter !== "") subsets.push(["filtered", options.filter, options.filterSql]);
+  const subsets: [ExportResult["subset"], string, string][] = [];
+  if (options.subsets.includes("all")) subsets.push(["all", "", ""]);
+  if (options.subsets.includes("filtered")) subsets.push(["filtered", options.filter, options.filterSql]);
   try {
     for (const [subset, q, where] of subsets) {
       let events = Number.NaN;
