@@ -27,7 +27,11 @@ import { canonicalJson } from "../../src/audit/integrity/canonical-json.ts";
 import { signCheckpoint } from "../../src/audit/integrity/checkpoint.ts";
 import { leafHashHex, MerkleAccumulator } from "../../src/audit/integrity/merkle.ts";
 import { createNoteSigner, createNoteVerifier } from "../../src/audit/integrity/signed-note.ts";
-import { AuditRecords, type NewAuditRow } from "../../src/storage/database/audit-records.ts";
+import {
+  AUDIT_ROW_COLUMNS,
+  AuditRecords,
+  type NewAuditRow,
+} from "../../src/storage/database/audit-records.ts";
 import type { DatabaseHandle } from "../../src/storage/database/database-handle.ts";
 import { migrateToLatest } from "../../src/storage/database/migrate-to-latest.ts";
 import { openPostgresDatabase } from "../../src/storage/database/postgres-database.ts";
@@ -39,7 +43,7 @@ import {
   log,
   machineFacts,
   otherBenchmarks,
-  timeLimit,
+  runBench,
   waitForQuietMachine,
 } from "./machine.ts";
 import { SyntheticEvents } from "./synthetic-events.ts";
@@ -79,7 +83,7 @@ interface Options {
   readonly json: string | undefined;
 }
 
-function parseOptions(argv: string[]): Options | undefined {
+function parseOptions(argv: readonly string[]): Options | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -182,26 +186,7 @@ class RowSource {
 }
 
 /** Insert order of the columns (the generated ones are the database's). */
-const COLUMNS = [
-  "seq",
-  "id",
-  "schema_version",
-  "timestamp",
-  "event",
-  "action",
-  "severity",
-  "outcome",
-  "user",
-  "actor",
-  "ip_address",
-  "user_agent",
-  "request_id",
-  "target",
-  "details",
-  "leaf_hash",
-  "purged_at",
-  "ip_key",
-] as const satisfies readonly (keyof NewAuditRow)[];
+const COLUMNS = [...AUDIT_ROW_COLUMNS, "ip_key"] as const satisfies readonly (keyof NewAuditRow)[];
 
 async function migrate(handle: DatabaseHandle): Promise<void> {
   try {
@@ -580,21 +565,4 @@ async function main(options: Options): Promise<void> {
   }
 }
 
-let options: Options | undefined;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
-  process.exitCode = 2;
-}
-if (options !== undefined) {
-  const timer = timeLimit(options.timeLimit);
-  try {
-    await main(options);
-  } catch (error) {
-    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exitCode = 1;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+await runBench(parseOptions, HELP, main);

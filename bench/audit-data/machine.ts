@@ -128,24 +128,33 @@ export function timeLimit(minutes: number): NodeJS.Timeout {
   return timer;
 }
 
-/** A plain-text table: columns padded, a rule under the header. */
-export function textTable(rows: readonly (readonly string[])[]): string {
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
-  return rows
-    .map((row, index) => {
-      const line = row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ");
-      return index === 0 ? `${line}\n${widths.map((w) => "-".repeat(w)).join("  ")}` : line;
-    })
-    .join("\n");
-}
+/** The tables of every bench's report. */
+export { markdownTable, textTable } from "../metadata-throughput/report.ts";
 
-export function markdownTable(rows: readonly (readonly string[])[]): string {
-  const [header, ...body] = rows;
-  if (header === undefined) return "";
-  return [
-    `| ${header.join(" | ")} |`,
-    `| ${header.map(() => "---").join(" | ")} |`,
-    ...body.map((row) => `| ${row.join(" | ")} |`),
-  ].join("\n");
+/**
+ * The entry of a bench script: parses the options (a usage error prints HELP, exit 2), runs
+ * `main` within the time limit, and turns a failure into exit 1 with its stack on stderr.
+ */
+export async function runBench<O extends { readonly timeLimit: number }>(
+  parse: (argv: readonly string[]) => O | undefined,
+  help: string,
+  main: (options: O) => Promise<void>,
+): Promise<void> {
+  let options: O | undefined;
+  try {
+    options = parse(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${help}`);
+    process.exitCode = 2;
+  }
+  if (options === undefined) return;
+  const timer = timeLimit(options.timeLimit);
+  try {
+    await main(options);
+  } catch (error) {
+    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = 1;
+  } finally {
+    clearTimeout(timer);
+  }
 }

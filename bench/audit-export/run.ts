@@ -35,17 +35,17 @@ import type { DatabaseHandle } from "../../src/storage/database/database-handle.
 import { openPostgresDatabase } from "../../src/storage/database/postgres-database.ts";
 import { openSqliteDatabase } from "../../src/storage/database/sqlite-database.ts";
 import {
+  peakRssMiB,
   formatBytes,
   formatCount,
   formatMachine,
   log,
   machineFacts,
   markdownTable,
-  peakRssMiB,
   resetPeakRss,
-  textTable,
-  timeLimit,
+  runBench,
   waitForQuietMachine,
+  textTable,
 } from "../audit-data/machine.ts";
 
 const HELP = `Usage: node bench/audit-export/run.ts [--sqlite FILE] [--pg-url URL] [options]
@@ -104,7 +104,7 @@ interface ExportResult {
   readonly cpuSeconds: number;
 }
 
-function parseOptions(argv: string[]): Options | undefined {
+function parseOptions(argv: readonly string[]): Options | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -430,21 +430,4 @@ async function main(options: Options): Promise<void> {
   }
 }
 
-let options: Options | undefined;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
-  process.exitCode = 2;
-}
-if (options !== undefined) {
-  const timer = timeLimit(options.timeLimit);
-  try {
-    await main(options);
-  } catch (error) {
-    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exitCode = 1;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+await runBench(parseOptions, HELP, main);

@@ -31,9 +31,9 @@ import {
   log,
   machineFacts,
   markdownTable,
-  textTable,
-  timeLimit,
+  runBench,
   waitForQuietMachine,
+  textTable,
 } from "../audit-data/machine.ts";
 import { DEFAULT_WORLD, World } from "../audit-data/world.ts";
 import { benchQueries, type BenchQuery } from "./queries.ts";
@@ -83,7 +83,7 @@ interface QueryResult {
   readonly pages: number;
 }
 
-function parseOptions(argv: string[]): Options | undefined {
+function parseOptions(argv: readonly string[]): Options | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -407,21 +407,4 @@ async function main(options: Options): Promise<void> {
   }
 }
 
-let options: Options | undefined;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
-  process.exitCode = 2;
-}
-if (options !== undefined) {
-  const timer = timeLimit(options.timeLimit);
-  try {
-    await main(options);
-  } catch (error) {
-    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exitCode = 1;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+await runBench(parseOptions, HELP, main);

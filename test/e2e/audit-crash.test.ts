@@ -1,12 +1,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildZip } from "../builders/zip-builder.ts";
+import { openBrokerDatabase, type BrokerDatabaseReader } from "../support/broker-database-reader.ts";
 import { brokerJson, BrokerServer } from "../support/broker-process.ts";
-import { createPostgresDatabase, testEngines, type EngineName } from "../support/test-databases.ts";
+import { createPostgresDatabase, testEngines } from "../support/test-databases.ts";
 
 /**
  * DESIGN.md §5, Durability: "A crash (`kill -9`) loses no acknowledged event." A real
@@ -40,12 +39,6 @@ interface VerifyJson {
   size?: number;
   firstBadSeq?: number;
   reason?: string;
-}
-
-/** Read-only SQL on the broker's database, whichever engine. */
-interface Inspector {
-  rows<T>(query: string): Promise<T[]>;
-  close(): Promise<void>;
 }
 
 describe.each(testEngines())("audit log durability across a SIGKILL of the server, on %s", (engine) => {
@@ -167,8 +160,8 @@ describe.each(testEngines())("audit log durability across a SIGKILL of the serve
     return round;
   }
 
-  async function openDatabase(): Promise<Inspector> {
-    return inspect(engine, env);
+  async function openDatabase(): Promise<BrokerDatabaseReader> {
+    return openBrokerDatabase(engine, env);
   }
 
   it("killed the server while downloads were in flight, and restarted it each time", () => {
@@ -233,29 +226,6 @@ describe.each(testEngines())("audit log durability across a SIGKILL of the serve
     expect(result).toMatchObject({ ok: true, size: count?.n });
   });
 });
-
-/** Opens the broker's database read-only: the SQLite file, or a PostgreSQL session. */
-async function inspect(engine: EngineName, env: Record<string, string>): Promise<Inspector> {
-  if (engine === "sqlite") {
-    const db = new Database(path.join(env.PB_DATA_DIR ?? "", "broker.sqlite"), { readonly: true });
-    return {
-      rows: <T>(query: string) => Promise.resolve(db.prepare(query).all() as T[]),
-      close: () => {
-        db.close();
-        return Promise.resolve();
-      },
-    };
-  }
-  const client = new pg.Client({ connectionString: env.PB_DATABASE_URL });
-  // count(*) and bigint columns are int8: numbers here, as the broker reads them.
-  client.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
-  await client.connect();
-  await client.query("set default_transaction_read_only = on");
-  return {
-    rows: async <T>(query: string) => (await client.query(query)).rows as T[],
-    close: () => client.end(),
-  };
-}
 
 /** An uploadable package: composer.json naming the version, and some incompressible bytes. */
 function packageZip(name: string, version: string): Buffer {

@@ -2,12 +2,11 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildZip } from "../builders/zip-builder.ts";
+import { openBrokerDatabase } from "../support/broker-database-reader.ts";
 import { brokerJson, BrokerServer, runBrokerCli } from "../support/broker-process.ts";
-import { createPostgresDatabase, testEngines, type EngineName } from "../support/test-databases.ts";
+import { createPostgresDatabase, testEngines } from "../support/test-databases.ts";
 
 /**
  * `package-broker serve` with PB_WORKERS=2, as users run it: a primary process and two workers
@@ -165,7 +164,7 @@ describe.each(testEngines())("serve with PB_WORKERS=2 on %s", (engine) => {
   });
 
   it("leaves an audit log that verifies, with every answer's event and one start and stop", async () => {
-    const db = await inspect(engine, env);
+    const db = await openBrokerDatabase(engine, env);
     try {
       const system = await db.rows<{ action: string; details: string }>(
         "select action, details from audit_logs where event = 'system' order by seq",
@@ -212,30 +211,6 @@ describe("serve with a hostile PB_WORKERS", () => {
     expect(fs.existsSync(dataDir)).toBe(false);
   });
 });
-
-/** Read-only SQL on the broker's database, whichever engine. */
-async function inspect(
-  engine: EngineName,
-  env: Record<string, string>,
-): Promise<{ rows<T>(query: string): Promise<T[]>; close(): Promise<void> }> {
-  if (engine === "sqlite") {
-    const db = new Database(path.join(env.PB_DATA_DIR ?? "", "broker.sqlite"), { readonly: true });
-    return {
-      rows: <T>(query: string) => Promise.resolve(db.prepare(query).all() as T[]),
-      close: () => {
-        db.close();
-        return Promise.resolve();
-      },
-    };
-  }
-  const client = new pg.Client({ connectionString: env.PB_DATABASE_URL });
-  client.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
-  await client.connect();
-  return {
-    rows: async <T>(query: string) => (await client.query(query)).rows as T[],
-    close: () => client.end(),
-  };
-}
 
 async function get(url: string, token: string, requestId: string): Promise<Answer> {
   const response = await request(url, token, "GET", requestId);
