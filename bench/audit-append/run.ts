@@ -24,6 +24,8 @@ import { createNoteSigner } from "../../src/audit/integrity/signed-note.ts";
 import { systemClock } from "../../src/clock/clock.ts";
 import { createSilentLogger } from "../../src/observability/logger.ts";
 import { AuditRecords } from "../../src/storage/database/audit-records.ts";
+import { AuditSearchIndex } from "../../src/storage/database/audit-search-index.ts";
+import { startSearchIndexer } from "../../src/audit/search/start-search-indexer.ts";
 import type { DatabaseHandle } from "../../src/storage/database/database-handle.ts";
 import { migrateToLatest } from "../../src/storage/database/migrate-to-latest.ts";
 import { openPostgresDatabase } from "../../src/storage/database/postgres-database.ts";
@@ -56,6 +58,7 @@ const HELP = `Usage: node bench/audit-append/run.ts [options]
   --seconds S         measured seconds per target and concurrency (default 5)
   --warmup S          unmeasured seconds before each measurement (default 1)
   --profile           CPU-profile each measured run (node:inspector) and print where the time went
+  --no-indexer        do not run the audit search indexer beside the appends (the server runs it)
   --json FILE         also write the results as JSON
 `;
 
@@ -65,6 +68,7 @@ interface Options {
   readonly seconds: number;
   readonly warmup: number;
   readonly profile: boolean;
+  readonly indexer: boolean;
   readonly json: string | undefined;
 }
 
@@ -80,6 +84,12 @@ interface Result {
   readonly eventsPerCommit: number;
   /** Cores this process kept busy (the PostgreSQL server's CPU is not included). */
   readonly cores: number;
+  /** Events the search indexer indexed per second of the measured window (null: not run). */
+  readonly indexedPerSecond: number | null;
+  /** Events appended but not yet indexed when the window closed. */
+  readonly indexLag: number | null;
+  /** Seconds the indexer then took to catch up. */
+  readonly catchUpSeconds: number | null;
 }
 
 function parseOptions(argv: readonly string[]): Options | undefined {
@@ -91,6 +101,7 @@ function parseOptions(argv: readonly string[]): Options | undefined {
       seconds: { type: "string", default: "5" },
       warmup: { type: "string", default: "1" },
       profile: { type: "boolean", default: false },
+      "no-indexer": { type: "boolean", default: false },
       json: { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -119,6 +130,7 @@ function parseOptions(argv: readonly string[]): Options | undefined {
     seconds: count("seconds", values.seconds, 1, 120),
     warmup: count("warmup", values.warmup, 0, 60),
     profile: values.profile,
+    indexer: !values["no-indexer"],
     json: values.json,
   };
 }
@@ -246,6 +258,18 @@ async function measure(
   });
   await checkpointer.checkpointNow();
   checkpointer.start();
+  // As the server runs it: on an SQLite file, in its worker thread; on PostgreSQL, on this loop.
+  const index = new AuditSearchIndex(handle.db);
+  const indexer = options.indexer
+    ? startSearchIndexer({
+        database:
+          handle.engine === "sqlite"
+            ? { kind: "sqlite", file: handle.description.slice("sqlite:".length) }
+            : { kind: "postgres", url: handle.description },
+        db: handle.db,
+        logger: createSilentLogger(),
+      })
+    : undefined;
 
   const latencies: number[] = [];
   let appended = 0;
@@ -266,6 +290,7 @@ async function measure(
     await session.post("Profiler.enable");
     await session.post("Profiler.start");
   }
+  const indexBefore = indexer === undefined ? undefined : await index.status();
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   measuring = true;
@@ -273,6 +298,7 @@ async function measure(
   measuring = false;
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const indexAfter = indexer === undefined ? undefined : await index.status();
   let profileFile: string | undefined;
   if (session !== undefined) {
     const { profile } = await session.post("Profiler.stop");
@@ -284,6 +310,17 @@ async function measure(
   await Promise.all(appenders);
   await auditLog.flush();
   await checkpointer.stop();
+  let catchUpSeconds: number | null = null;
+  if (indexer !== undefined) {
+    const since = performance.now();
+    for (;;) {
+      const status = await index.status();
+      if (status.indexedThrough >= status.size) break;
+      await sleep(50);
+    }
+    catchUpSeconds = (performance.now() - since) / 1000;
+    await indexer.stop();
+  }
 
   // Everything appended is there, with seq 1..N (N also counts the warm-up and the tail).
   const { rows } = await sql<{ n: number | string; high: number | string | null }>`
@@ -313,6 +350,12 @@ async function measure(
     commits,
     eventsPerCommit: commits === 0 ? 0 : sorted.length / commits,
     cores: (cpu.user + cpu.system) / 1e6 / elapsed,
+    indexedPerSecond:
+      indexBefore === undefined || indexAfter === undefined
+        ? null
+        : (indexAfter.indexedThrough - indexBefore.indexedThrough) / elapsed,
+    indexLag: indexAfter === undefined ? null : indexAfter.size - indexAfter.indexedThrough,
+    catchUpSeconds,
   };
 }
 
@@ -360,6 +403,9 @@ async function main(options: Options, cleanup: Cleanup): Promise<void> {
     "commits/s",
     "CPU",
     "events/CPU-s",
+    "indexed/s",
+    "index lag",
+    "catch-up",
   ];
   const rows = [
     header,
@@ -374,6 +420,9 @@ async function main(options: Options, cleanup: Cleanup): Promise<void> {
       Math.round(r.commits / options.seconds).toLocaleString("en-US"),
       `${r.cores.toFixed(2)} cores`,
       Math.round(r.eventsPerSecond / r.cores).toLocaleString("en-US"),
+      r.indexedPerSecond === null ? "-" : Math.round(r.indexedPerSecond).toLocaleString("en-US"),
+      r.indexLag === null ? "-" : r.indexLag.toLocaleString("en-US"),
+      r.catchUpSeconds === null ? "-" : `${r.catchUpSeconds.toFixed(1)} s`,
     ]),
   ];
   const out = [
@@ -389,6 +438,11 @@ async function main(options: Options, cleanup: Cleanup): Promise<void> {
     `Settings: ${options.seconds} s measured after ${options.warmup} s warm-up per row; each appender keeps one append in flight`,
     "CPU:      cores this process kept busy; events/CPU-s = events/s / CPU: what a free core would sustain if",
     "          the process is CPU-bound (on a busy machine it gets less than a core)",
+    options.indexer
+      ? "Index:    the audit search indexer ran beside the appends, as in the server (SQLite: its worker thread,\n" +
+        "          included in CPU); indexed/s in the window, events not yet indexed when it closed, and the\n" +
+        "          time it then took to catch up"
+      : "Index:    the audit search indexer did not run (--no-indexer)",
     ...targets.map((t) => `  ${t}: ${TARGETS[t]}`),
     "",
     textTable(rows),

@@ -9,10 +9,10 @@
  * computes, and `audit_state` ends with the size and frontier of the Merkle tree, so the log
  * verifies (`--verify` checks it here) and the server can append to it.
  *
- * Fast path: the schema comes from the product's migrations; then the secondary indexes (and, on
- * SQLite, the FTS trigger) are dropped, the rows are bulk-loaded (SQLite: one prepared INSERT in
- * transactions of --batch rows, no journal; PostgreSQL: COPY through psql in chunks), and the
- * indexes and the FTS index are rebuilt from their own definitions, each step timed.
+ * Fast path: the schema comes from the product's migrations; the rows are bulk-loaded (SQLite: one
+ * prepared INSERT in transactions of --batch rows, no journal; PostgreSQL: COPY through psql in
+ * chunks), then the search index is built from them (search-index-bulk.ts) with its secondary
+ * indexes created after the load, each step timed.
  */
 import { spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
@@ -36,6 +36,7 @@ import type { DatabaseHandle } from "../../src/storage/database/database-handle.
 import { migrateToLatest } from "../../src/storage/database/migrate-to-latest.ts";
 import { openPostgresDatabase } from "../../src/storage/database/postgres-database.ts";
 import { openSqliteDatabase } from "../../src/storage/database/sqlite-database.ts";
+import { searchStoreFile } from "../../src/storage/database/sqlite-search-store.ts";
 import {
   formatBytes,
   formatCount,
@@ -46,6 +47,7 @@ import {
   runBench,
   waitForQuietMachine,
 } from "./machine.ts";
+import { copyField, fillPostgresSearchIndex, fillSqliteSearchIndex } from "./search-index-bulk.ts";
 import { SyntheticEvents } from "./synthetic-events.ts";
 import { DEFAULT_WORLD, World } from "./world.ts";
 
@@ -225,7 +227,9 @@ async function generateSqlite(
   const file = options.out ?? "";
   if (fs.existsSync(file)) {
     if (!options.force) throw new Error(`${file} exists (use --force to replace it)`);
-    for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(file + suffix, { force: true });
+    for (const base of [file, searchStoreFile(file)]) {
+      for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(base + suffix, { force: true });
+    }
   }
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   await steps.time("migrate (the product's migrations)", () => migrate(openSqliteDatabase(file)));
@@ -242,24 +246,10 @@ async function generateSqlite(
         "select name, sql from sqlite_master where type = 'index' and tbl_name = 'audit_logs' and sql is not null order by name",
       )
       .all();
-    const ftsTrigger: { sql: string } | undefined = db
-      .prepare<[], { sql: string }>(
-        "select sql from sqlite_master where type = 'trigger' and name = 'audit_logs_fts_insert'",
-      )
-      .get();
-    // The body the trigger indexes, as an expression over the row (new.x -> x).
-    const ftsBody = /values\s*\(\s*new\.seq\s*,\s*([\s\S]*)\)\s*;\s*end\s*$/i
-      .exec(ftsTrigger?.sql ?? "")?.[1]
-      ?.replace(/\bnew\./g, "");
-    const rebuildFts = !options.keepIndexes && ftsTrigger !== undefined && ftsBody !== undefined;
-    if (!options.keepIndexes) {
-      await steps.time(
-        `drop ${indexes.length} secondary indexes${rebuildFts ? " and the FTS trigger" : ""}`,
-        () => {
-          for (const index of indexes) db.exec(`drop index ${index.name}`);
-          if (rebuildFts) db.exec("drop trigger audit_logs_fts_insert");
-        },
-      );
+    if (!options.keepIndexes && indexes.length > 0) {
+      await steps.time(`drop ${indexes.length} secondary indexes`, () => {
+        for (const index of indexes) db.exec(`drop index ${index.name}`);
+      });
     }
 
     const insert = db.prepare(
@@ -301,18 +291,6 @@ async function generateSqlite(
         await steps.time(`create index ${index.name}`, () => db.exec(index.sql));
       }
     }
-    if (rebuildFts) {
-      await steps.time("fill the FTS index (audit_fts) from the rows", async () => {
-        const fill = db.prepare(
-          `insert into audit_fts (rowid, body) select seq, ${ftsBody} from audit_logs where seq > ? and seq <= ?`,
-        );
-        for (let from = 0; from < options.events; from += 1_000_000) {
-          await polite.check();
-          db.transaction(() => fill.run(from, from + 1_000_000))();
-        }
-      });
-      db.exec(ftsTrigger.sql);
-    }
     const state = source.tree.toState();
     db.prepare("update audit_state set size = ?, frontier = ? where id = 1").run(
       state.size,
@@ -320,6 +298,11 @@ async function generateSqlite(
     );
     await steps.time("analyze", () => db.exec("analyze"));
     db.pragma("journal_mode = WAL");
+    await steps.time(
+      "build the search index (audit_search, audit_fts) from the rows",
+      () => fillSqliteSearchIndex(file, () => polite.check()),
+      (indexed, seconds) => `${formatCount(indexed / seconds)} rows/s`,
+    );
     const pageSize = Number(db.pragma("page_size", { simple: true }));
     const sizes: Record<string, number> = { database: fs.statSync(file).size };
     await steps.time("measure sizes (dbstat)", () => {
@@ -332,19 +315,11 @@ async function generateSqlite(
       }
     });
     sizes.page_size = pageSize;
+    sizes["search file"] = fs.statSync(searchStoreFile(file)).size;
     return sizes;
   } finally {
     db.close();
   }
-}
-
-/** COPY text format: backslash escapes, \N for NULL. */
-function copyField(value: string | number | null): string {
-  if (value === null) return "\\N";
-  const text = String(value);
-  return /[\\\t\n\r]/.test(text)
-    ? text.replaceAll("\\", "\\\\").replaceAll("\t", "\\t").replaceAll("\n", "\\n").replaceAll("\r", "\\r")
-    : text;
 }
 
 /** Streams `count` rows into `audit_logs` through one `psql -c "COPY ... FROM STDIN"`. */
@@ -457,6 +432,11 @@ async function generatePostgres(
       JSON.stringify(state.frontier),
     ]);
     await steps.time("vacuum analyze audit_logs", () => client.query("vacuum analyze audit_logs"));
+    await steps.time(
+      "build the search index (audit_search) from the rows",
+      () => fillPostgresSearchIndex(url, () => polite.check()),
+      (indexed, seconds) => `${formatCount(indexed / seconds)} rows/s`,
+    );
     const sizes: Record<string, number> = {};
     const { rows } = await client.query<{ name: string; bytes: string }>(
       `select 'database' as name, pg_database_size(current_database()) as bytes

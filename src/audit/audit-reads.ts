@@ -27,12 +27,17 @@ export interface AuditReads {
 
 /**
  * Wires search, proofs and verification over the audit runtime. Keep one per process: the proofs
- * memoise subtree hashes across requests.
+ * memoise subtree hashes across requests. `indexWaitMs`: how long a search or export may spend
+ * catching the search index up (the server's default; a command waits as long as it takes).
  */
-export function createAuditReads(audit: AuditRuntime, db: Kysely<Database>): AuditReads {
+export function createAuditReads(
+  audit: AuditRuntime,
+  db: Kysely<Database>,
+  options: { indexWaitMs?: number } = {},
+): AuditReads {
   const { records } = audit;
   const lookup = new AuditCheckpointLookup(db);
-  const searchRecords = new AuditSearchRecords(db, ipSearchKeys(audit.ipHashKey));
+  const searchRecords = new AuditSearchRecords(db, ipSearchKeys(audit.ipHashKey), options.indexWaitMs);
   const proofs = new AuditProofs({
     records: {
       findById: (id) => records.findById(id),

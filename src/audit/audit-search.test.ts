@@ -260,3 +260,81 @@ describe.each(testEngines())("audit search on %s", (engine) => {
     expect(Number(result.rows[0]?.n)).toBeGreaterThanOrEqual(10);
   });
 });
+
+describe.each(testEngines())("audit search over a longer log on %s", (engine) => {
+  // More events than a page's first window (100 × 100 seqs), so the windowed plans run.
+  const TOTAL = 12_000;
+  const RARE = [10, 11_500];
+  let handle: DatabaseHandle;
+
+  beforeAll(async () => {
+    handle = await createTestDatabase(engine);
+    const log = new AuditLog({
+      records: new AuditRecords(handle.db),
+      clock: new ManualClock("2026-01-01T00:00:00.000Z"),
+      onCommitted: () => undefined,
+    });
+    for (let from = 1; from <= TOTAL; from += 2000) {
+      await Promise.all(
+        Array.from({ length: 2000 }, (_, i) => {
+          const seq = from + i;
+          const rare = RARE.includes(seq);
+          return log.append(
+            {
+              event: "package_access",
+              action: "download",
+              outcome: "success",
+              target: {
+                type: "package",
+                name: rare ? "acme/rare" : `acme/common-${seq % 3}`,
+                version: "1.0.0",
+              },
+              details: rare ? { note: "needle in the haystack" } : { note: "hay" },
+            },
+            consoleContext,
+          );
+        }),
+      );
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await handle.close();
+  });
+
+  it("refuses a search the index cannot catch up for in time, saying how far it is, then answers", async () => {
+    const impatient = new AuditSearch(new AuditSearchRecords(handle.db, () => [], 0));
+    const error = await impatient.page({ q: "package:acme/rare" }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({
+      kind: "unavailable",
+      code: "AuditSearchIndexing",
+      extensions: { indexed: 1000, size: TOTAL, retryAfter: 5 },
+    });
+    const patient = new AuditSearch(new AuditSearchRecords(handle.db, () => []));
+    expect((await patient.page({ q: "package:acme/rare" })).events.map((event) => event.seq)).toEqual([
+      11_500, 10,
+    ]);
+  });
+
+  it.each([
+    // A frequent filter: found in the first window.
+    ["package:acme/common-1", "desc", [11_998, 11_995]],
+    ["package:acme/common-1", "asc", [1, 4]],
+    // A rare one: past the window, the query over the whole range.
+    ["package:acme/rare", "desc", [11_500, 10]],
+    ["package:acme/rare", "asc", [10, 11_500]],
+    // Free text, rare and frequent, alone and with a filter.
+    ["needle", "desc", [11_500, 10]],
+    ['"in the haystack" package:acme/rare', "asc", [10, 11_500]],
+    ["hay", "desc", [12_000, 11_999]],
+    ["hay -package:acme/common-0", "desc", [11_999, 11_998]],
+  ] as const)("pages %s (%s) two at a time", async (q, order, expected) => {
+    const search = new AuditSearch(new AuditSearchRecords(handle.db, () => []));
+    const page = await search.page({ q, order, limit: 2 });
+    expect(page.events.map((event) => event.seq)).toEqual(expected);
+    if (page.nextCursor === null) return;
+    const next = await search.page({ q, order, limit: 2, cursor: page.nextCursor });
+    const last = expected.at(-1) ?? 0;
+    expect(next.events.every((event) => (order === "desc" ? event.seq < last : event.seq > last))).toBe(true);
+  });
+});

@@ -43,7 +43,9 @@ export function registerAuditExportCommand(
         withRuntime(io, async (runtime) => {
           // The file first: an output that cannot be written is refused before anything is recorded.
           const file = options.output === undefined ? undefined : createPartialFile(options.output);
-          const reads = createAuditReads(runtime.audit, runtime.database.db);
+          const reads = createAuditReads(runtime.audit, runtime.database.db, {
+            indexWaitMs: Number.POSITIVE_INFINITY,
+          });
           try {
             const opened = await reads.exporter.open(consoleTrail(runtime), {
               format: exportFormat(options),

@@ -30,7 +30,9 @@ export function registerAuditSearchCommand(
     .action((query: string, options: SearchOptions) =>
       run(async () => {
         const page = await withRuntime(io, (runtime) =>
-          createAuditReads(runtime.audit, runtime.database.db).search.pageAndRecord(consoleTrail(runtime), {
+          createAuditReads(runtime.audit, runtime.database.db, {
+            indexWaitMs: Number.POSITIVE_INFINITY,
+          }).search.pageAndRecord(consoleTrail(runtime), {
             q: query,
             limit: /^[0-9]{1,7}$/.test(options.limit ?? "") ? Number(options.limit) : Number.NaN,
             ...(options.order === undefined ? {} : { order: options.order }),

@@ -50,6 +50,8 @@ export function errorResponse(c: Context<AppEnv>, error: unknown): Response {
     "content-type": composer ? "application/json" : "application/problem+json",
   };
   if (problem.status === 401) headers["www-authenticate"] = 'Basic realm="PACKAGE.broker", charset="UTF-8"';
+  // A problem that says when to come back (`retryAfter`, seconds) says it in the header too.
+  if (typeof problem.retryAfter === "number") headers["retry-after"] = String(problem.retryAfter);
   return new Response(JSON.stringify(body), { status: problem.status, headers });
 }
 

@@ -1,6 +1,7 @@
 import { systemContext } from "../audit/audit-event.ts";
 import { auditTrail } from "../audit/audit-trail.ts";
 import { RetentionScheduler } from "../audit/retention/retention-scheduler.ts";
+import { startSearchIndexer } from "../audit/search/start-search-indexer.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Runtime } from "../runtime.ts";
 
@@ -11,7 +12,8 @@ export interface BackgroundJobs {
 
 /**
  * The server's timed work, in the one process that runs it (the single process of `serve`, or
- * the primary of several workers): checkpoint signing and the audit retention purge. The purge
+ * the primary of several workers): checkpoint signing, the audit search indexer and the audit
+ * retention purge. The purge
  * also takes a database lease, so several nodes on one database purge one at a time.
  */
 export function startBackgroundJobs(runtime: Runtime, logger: Logger): BackgroundJobs {
@@ -25,8 +27,10 @@ export function startBackgroundJobs(runtime: Runtime, logger: Logger): Backgroun
   });
   checkpointer.start();
   retention.start();
+  const indexer = startSearchIndexer({ database: runtime.config.database, db: runtime.database.db, logger });
   return {
     stop: async () => {
+      await indexer.stop();
       await retention.stop();
       await runtime.audit.log.flush();
       await checkpointer.stop();

@@ -248,12 +248,20 @@ export class AuditRetention {
       for (;;) {
         const batch = await this.#purges.purgeBatch(category, before, purgedAt, BATCH);
         purged += batch.count;
-        firstSeq ??= batch.firstSeq;
-        lastSeq = batch.lastSeq ?? lastSeq;
-        if (batch.count < BATCH) break;
+        firstSeq = lowest(firstSeq, batch.firstSeq);
+        lastSeq = highest(lastSeq, batch.lastSeq);
+        if (batch.found < BATCH) break;
       }
       if (purged > 0) categories.push({ category, before, purged, firstSeq, lastSeq });
     }
     return { trigger, purged: categories.reduce((sum, entry) => sum + entry.purged, 0), categories };
   }
+}
+
+function lowest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
+}
+
+function highest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.max(a, b);
 }

@@ -1,8 +1,12 @@
 import type { Kysely } from "kysely";
+import { AuditSearchIndex, lockCursor, removeFromSearchIndex } from "./audit-search-index.ts";
 import type { Database } from "./database-schema.ts";
 
 export interface PurgedBatch {
+  /** Events whose payload this batch cleared. */
   readonly count: number;
+  /** Old events the batch found in the search index (fewer than asked: nothing older is left). */
+  readonly found: number;
   readonly firstSeq: number | null;
   readonly lastSeq: number | null;
 }
@@ -25,29 +29,40 @@ export interface CategoryRetentionStats {
  */
 export class AuditPurgeRecords {
   readonly #db: Kysely<Database>;
+  readonly #index: AuditSearchIndex;
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
+    this.#index = new AuditSearchIndex(db);
   }
 
   /**
    * Purges up to `limit` of the oldest events of `category` older than `before` (ISO time), in
-   * one short transaction. Returns how many and their seq range.
+   * one short transaction: their payload in the log and their entries in the search index.
+   * Returns how many and their seq range.
+   *
+   * The candidates come from the search index (its `(event, timestamp)` index; the log itself
+   * has no index but its key), so the index must have caught up past `before` first
+   * (AuditRetention does). On SQLite the index is another file, and a transaction over two files
+   * is atomic in each but not across them: after a crash between the two, the index may still
+   * list an event whose payload is gone. The next purge then finds it again among the old
+   * events, the log's update skips it, and its index entry goes.
    */
   async purgeBatch(category: string, before: string, purgedAt: string, limit: number): Promise<PurgedBatch> {
+    await this.#index.catchUp();
     return this.#db.transaction().execute(async (trx) => {
+      await lockCursor(trx);
       const rows = await trx
-        .selectFrom("audit_logs")
+        .selectFrom("audit_search")
         .select("seq")
         .where("event", "=", category)
-        .where("purged_at", "is", null)
         .where("timestamp", "<", before)
-        .orderBy("seq")
+        .orderBy("timestamp")
         .limit(limit)
         .execute();
-      const seqs = rows.map((row) => row.seq);
-      if (seqs.length === 0) return { count: 0, firstSeq: null, lastSeq: null };
-      await trx
+      const seqs = rows.map((row) => row.seq).sort((a, b) => a - b);
+      if (seqs.length === 0) return { count: 0, found: 0, firstSeq: null, lastSeq: null };
+      const result = await trx
         .updateTable("audit_logs")
         .set({
           user: null,
@@ -63,8 +78,14 @@ export class AuditPurgeRecords {
         .where("seq", "in", seqs)
         // Never a second purge of a row (the guard would refuse it), whoever else purges.
         .where("purged_at", "is", null)
-        .execute();
-      return { count: seqs.length, firstSeq: seqs[0] ?? null, lastSeq: seqs.at(-1) ?? null };
+        .executeTakeFirst();
+      await removeFromSearchIndex(trx, seqs);
+      return {
+        count: Number(result.numUpdatedRows),
+        found: seqs.length,
+        firstSeq: seqs[0] ?? null,
+        lastSeq: seqs.at(-1) ?? null,
+      };
     });
   }
 

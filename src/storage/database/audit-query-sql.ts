@@ -32,7 +32,7 @@ export interface TextCandidates {
   readonly seqs: string;
 }
 
-type Builder = ExpressionBuilder<Database, "audit_logs">;
+type Builder = ExpressionBuilder<Database, "audit_search">;
 type Condition = Expression<SqlBool>;
 
 /** The column each qualifier searches (all indexed, with seq last). */
@@ -57,7 +57,7 @@ const COLUMNS: Readonly<Record<TermField, string>> = {
 const MAX = String.fromCodePoint(0x10ffff);
 
 /**
- * A parsed audit query as a Kysely condition over `audit_logs`. Every value travels as a bound
+ * A parsed audit query as a Kysely condition over the search index (`audit_search`). Every value travels as a bound
  * parameter; the SQL text depends only on the query's shape, never on what was typed.
  */
 export function auditQueryCondition(eb: Builder, node: QueryNode, options: AuditQuerySqlOptions): Condition {
@@ -71,7 +71,7 @@ export function auditQueryCondition(eb: Builder, node: QueryNode, options: Audit
       // every event without a package. "Is not true" keeps them.
       return sql<SqlBool>`(${auditQueryCondition(eb, node.child, options)}) is not true`;
     case "term": {
-      const column = sql.ref(`audit_logs.${COLUMNS[node.field]}`);
+      const column = sql.ref(`audit_search.${COLUMNS[node.field]}`);
       if (node.field === "user" && !node.prefix) {
         const subjects = options.subjects?.get(node.value);
         if (subjects !== undefined) {
@@ -89,28 +89,28 @@ export function auditQueryCondition(eb: Builder, node: QueryNode, options: Audit
     case "ip": {
       if (node.exact !== null) {
         const keys = [...new Set(options.ipKeys(node.exact))];
-        return eb("audit_logs.ip_key", "in", keys);
+        return eb("audit_search.ip_key", "in", keys);
       }
       return eb.and([
-        eb("audit_logs.ip_key", ">=", node.range.first),
-        eb("audit_logs.ip_key", "<=", node.range.last),
+        eb("audit_search.ip_key", ">=", node.range.first),
+        eb("audit_search.ip_key", "<=", node.range.last),
       ]);
     }
     case "created": {
       const bounds: Condition[] = [];
-      if (node.from !== null) bounds.push(eb("audit_logs.timestamp", ">=", node.from));
-      if (node.to !== null) bounds.push(eb("audit_logs.timestamp", "<", node.to));
+      if (node.from !== null) bounds.push(eb("audit_search.timestamp", ">=", node.from));
+      if (node.to !== null) bounds.push(eb("audit_search.timestamp", "<", node.to));
       return bounds.length === 0 ? sql<SqlBool>`1 = 1` : eb.and(bounds);
     }
     case "text": {
       if (options.engine === "postgres") {
-        return sql<SqlBool>`audit_logs.search_vector @@ phraseto_tsquery('simple', ${node.text})`;
+        return sql<SqlBool>`audit_search.search_vector @@ phraseto_tsquery('simple', ${node.text})`;
       }
       const candidates = options.textCandidates;
       if (candidates?.nodes.has(node) === true) {
-        return sql<SqlBool>`audit_logs.seq in (select value from json_each(${candidates.seqs}))`;
+        return sql<SqlBool>`audit_search.seq in (select value from json_each(${candidates.seqs}))`;
       }
-      return sql<SqlBool>`audit_logs.seq in (select rowid from audit_fts where audit_fts match ${fts5Phrase(node.text)})`;
+      return sql<SqlBool>`audit_search.seq in (select rowid from audit_fts where audit_fts match ${fts5Phrase(node.text)})`;
     }
   }
 }

@@ -1,7 +1,9 @@
 import { PostgresAdapter, sql, type Kysely } from "kysely";
 import type { AuditQuery, QueryNode } from "../../audit/search/audit-query.ts";
 import type { SearchOrder } from "../../audit/search/search-cursor.ts";
+import { DomainError } from "../../errors/domain-error.ts";
 import { AUDIT_ROW_COLUMNS, type AuditRow } from "./audit-records.ts";
+import { AuditSearchIndex } from "./audit-search-index.ts";
 import { auditQueryCondition, fts5Phrase, type AuditQuerySqlOptions } from "./audit-query-sql.ts";
 import type { Database } from "./database-schema.ts";
 
@@ -49,6 +51,9 @@ const PROBE = 100;
  */
 const TEXT_BATCHES = [4, 64] as const;
 
+/** How long a search waits for the search index to catch up with the log, by default. */
+export const DEFAULT_INDEX_WAIT_MS = 5000;
+
 /**
  * The fewest rows a page query asks the database for (the page keeps what it needs). With
  * `LIMIT 1`, PostgreSQL expects the first match early and walks the primary key for a rare
@@ -58,21 +63,35 @@ const MIN_LIMIT = 100;
 
 /**
  * Reads the audit log by query, with keyset pagination on seq: a page is "the next N events after
- * seq S in this order", so events appended meanwhile never shift a page. Purged events (retention
- * cleared their payload) are not search results.
+ * seq S in this order", so events appended meanwhile never shift a page. Queries run on the search
+ * index (`audit_search`, audit-search-index.ts) and read the events from the log. Purged events
+ * (retention cleared their payload) are not search results.
  */
 export class AuditSearchRecords {
   readonly #db: Kysely<Database>;
   readonly #options: AuditQuerySqlOptions;
+  readonly #index: AuditSearchIndex;
+  readonly #indexWaitMs: number;
 
-  constructor(db: Kysely<Database>, ipKeys: AuditQuerySqlOptions["ipKeys"]) {
+  /**
+   * `indexWaitMs`: how long a search may spend catching the search index up before it is refused
+   * (503 AuditSearchIndexing); the CLI waits as long as it takes.
+   */
+  constructor(
+    db: Kysely<Database>,
+    ipKeys: AuditQuerySqlOptions["ipKeys"],
+    indexWaitMs = DEFAULT_INDEX_WAIT_MS,
+  ) {
     this.#db = db;
     const engine = db.getExecutor().adapter instanceof PostgresAdapter ? "postgres" : "sqlite";
     this.#options = { engine, ipKeys };
+    this.#index = new AuditSearchIndex(db);
+    this.#indexWaitMs = indexWaitMs;
   }
 
   async page(request: AuditPageRequest): Promise<AuditRow[]> {
     const { query, limit, afterSeq, order, maxSeq = null } = request;
+    await this.#indexed(maxSeq);
     // What the page may read: after the cursor, up to maxSeq.
     const from = order === "asc" && afterSeq !== null ? afterSeq + 1 : null;
     const to = lowest(order === "desc" && afterSeq !== null ? afterSeq - 1 : null, maxSeq);
@@ -173,15 +192,16 @@ export class AuditSearchRecords {
     // primary key in the hope of an early match. It guesses a word it has no statistics for at
     // 0.1 % of events, so a word no event contains took 8 s on 10 million events; with `seq + 0`
     // it reads the word's matches from the GIN index and sorts them.
-    const seq = sortMatches ? sql<number>`audit_logs.seq + 0` : sql.ref("audit_logs.seq");
+    const seq = sortMatches ? sql<number>`audit_search.seq + 0` : sql.ref("audit_search.seq");
     let select = this.#db
-      .selectFrom("audit_logs")
+      .selectFrom("audit_search")
+      .innerJoin("audit_logs", "audit_logs.seq", "audit_search.seq")
       .select(AUDIT_ROW_COLUMNS.map((column) => `audit_logs.${column}` as const))
       .where("audit_logs.purged_at", "is", null)
       .orderBy(seq, order)
       .limit(Math.max(limit, MIN_LIMIT));
-    if (window.from !== null) select = select.where("audit_logs.seq", ">=", window.from);
-    if (window.to !== null) select = select.where("audit_logs.seq", "<=", window.to);
+    if (window.from !== null) select = select.where("audit_search.seq", ">=", window.from);
+    if (window.to !== null) select = select.where("audit_search.seq", "<=", window.to);
     if (query !== null) select = select.where((eb) => auditQueryCondition(eb, query, options));
     const rows = await select.execute();
     return rows.length > limit ? rows.slice(0, limit) : rows;
@@ -219,17 +239,38 @@ export class AuditSearchRecords {
 
   /** How many events match (for progress; a search page never needs it). */
   async count(query: AuditQuery, maxSeq: number | null = null): Promise<number> {
+    await this.#indexed(maxSeq);
     let select = this.#db
-      .selectFrom("audit_logs")
-      .select((eb) => eb.fn.countAll<number | string>().as("n"))
-      .where("audit_logs.purged_at", "is", null);
-    if (maxSeq !== null) select = select.where("audit_logs.seq", "<=", maxSeq);
+      .selectFrom("audit_search")
+      .select((eb) => eb.fn.countAll<number | string>().as("n"));
+    if (maxSeq !== null) select = select.where("audit_search.seq", "<=", maxSeq);
     if (query !== null) {
       const options = await this.#withSubjects(query);
       select = select.where((eb) => auditQueryCondition(eb, query, options));
     }
     const row = await select.executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /**
+   * Catches the search index up to the log (up to `maxSeq` when given), so a search sees every
+   * event committed before it began. The indexer normally keeps up; after a burst, a migration or
+   * a deleted index this may take a while, and past the wait allowed a search is refused with
+   * how far the index has come rather than answered from part of the log.
+   */
+  async #indexed(maxSeq: number | null): Promise<void> {
+    const status = await this.#index.catchUp({
+      ...(maxSeq === null ? {} : { until: maxSeq }),
+      deadline: Date.now() + this.#indexWaitMs,
+    });
+    const target = maxSeq === null ? status.size : Math.min(maxSeq, status.size);
+    if (status.indexedThrough >= target) return;
+    throw new DomainError(
+      "unavailable",
+      "AuditSearchIndexing",
+      `the audit search index is catching up with the log (${status.indexedThrough} of ${status.size} events indexed); try again shortly`,
+      { indexed: status.indexedThrough, size: status.size, retryAfter: 5 },
+    );
   }
 
   /** Every matching event in the order, read in pages (constant memory, no cap). */

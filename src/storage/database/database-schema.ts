@@ -1,5 +1,3 @@
-import type { GeneratedAlways } from "kysely";
-
 /**
  * The database as Kysely sees it. Timestamps are ISO-8601 UTC strings with milliseconds (they sort
  * as text on both engines); booleans are 0/1 integers; JSON documents are text.
@@ -16,6 +14,8 @@ export interface Database {
   audit_logs: AuditLogsTable;
   audit_checkpoints: AuditCheckpointsTable;
   audit_state: AuditStateTable;
+  audit_search: AuditSearchTable;
+  audit_search_state: AuditSearchStateTable;
   settings: SettingsTable;
   job_leases: JobLeasesTable;
   audit_ip_keys: AuditIpKeysTable;
@@ -158,13 +158,38 @@ export interface AuditLogsTable {
   leaf_hash: string;
   /** When retention cleared the payload; null while the event is whole. */
   purged_at: string | null;
-  /** Search key of `ip_address` (see audit/search/audit-ip-key.ts); not part of the leaf. */
+  /**
+   * Search key of `ip_address` (see audit/search/audit-ip-key.ts), computed when the event is
+   * written (the address may be kept only as a key); not part of the leaf.
+   */
   ip_key: string | null;
-  /** Search keys the database derives from the JSON columns; not part of the leaf. */
-  package_name: GeneratedAlways<string | null>;
-  package_version: GeneratedAlways<string | null>;
-  repository_name: GeneratedAlways<string | null>;
-  token_ref: GeneratedAlways<string | null>;
+}
+
+/**
+ * The search index of the audit log (audit/search/search-projection.ts): one row per event that
+ * still has its payload, filled behind the log by the indexer. On SQLite it lives in the attached
+ * `search` file, beside the FTS5 table `audit_fts`; on PostgreSQL `search_vector` holds the text.
+ */
+export interface AuditSearchTable {
+  seq: number;
+  timestamp: string;
+  event: string;
+  action: string;
+  severity: string;
+  outcome: string;
+  user: string | null;
+  package_name: string | null;
+  package_version: string | null;
+  repository_name: string | null;
+  token_ref: string | null;
+  ip_key: string | null;
+  request_id: string | null;
+}
+
+/** One row (id = 1): every event up to this seq is in the search index (or purged). */
+export interface AuditSearchStateTable {
+  id: number;
+  indexed_through: number;
 }
 
 /** Signed checkpoints (C2SP tlog-checkpoint notes) of the audit log's Merkle tree. Append-only. */

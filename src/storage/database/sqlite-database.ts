@@ -5,8 +5,12 @@ import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from
 import { BoundedCache } from "../../cache/bounded-cache.ts";
 import type { Database } from "./database-schema.ts";
 import type { DatabaseHandle } from "./database-handle.ts";
+import { attachSearchStore } from "./sqlite-search-store.ts";
 
-/** Opens (creating when needed) the embedded SQLite database in WAL mode. */
+/**
+ * Opens (creating when needed) the embedded SQLite database in WAL mode, with the audit search
+ * index attached as `search` (sqlite-search-store.ts).
+ */
 export function openSqliteDatabase(file: string): DatabaseHandle {
   if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
   const connection = new BetterSqlite3(file);
@@ -16,6 +20,7 @@ export function openSqliteDatabase(file: string): DatabaseHandle {
   connection.pragma("synchronous = FULL");
   connection.pragma("busy_timeout = 10000");
   connection.pragma("foreign_keys = ON");
+  attachSearchStore(connection, file);
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(connection) }),
   });

@@ -4,6 +4,7 @@ import * as auditLog from "./0002-audit-log.ts";
 import * as auditSearch from "./0003-audit-search.ts";
 import * as retention from "./0004-retention.ts";
 import * as auditPrivacy from "./0005-audit-privacy.ts";
+import * as auditSearchIndex from "./0006-audit-search-index.ts";
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so that the same list runs
@@ -15,4 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0003-audit-search": auditSearch,
   "0004-retention": retention,
   "0005-audit-privacy": auditPrivacy,
+  "0006-audit-search-index": auditSearchIndex,
 };
