@@ -8,9 +8,10 @@ import {
   settingChanged,
   tokenRevoked,
 } from "../../../test/builders/audit-event-examples.ts";
-import type { AuditEvent } from "../audit-event.ts";
+import { auditCategories, type AuditEvent } from "../audit-event.ts";
 import { cefExtension, cefExtensionValue, cefHeaderField, cefSeverity, toCef } from "./cef-line.ts";
 import { packageBrokerProduct, type ProductInfo } from "./product-info.ts";
+import { storedAddress } from "./stored-address.ts";
 
 const product = packageBrokerProduct("1.4.2", "broker.example.com");
 
@@ -210,5 +211,182 @@ describe("CEF pieces", () => {
         if (/^(cs|cn|c6a|flexString)\d$/.test(key)) expect(keys).toContain(`${key}Label`);
       }
     }
+  });
+});
+
+/**
+ * The straightforward implementation the optimised one replaced (every value through three
+ * replace passes, the extension as an array of pairs mapped and joined, the header joined from an
+ * array): the tests below hold the fast paths to it byte for byte.
+ */
+const reference = {
+  escapeBreaks(text: string): string {
+    return (
+      text
+        .replace(/\r\n?|[\n\u0085\u2028\u2029]/g, (c) =>
+          c === "\r" ? "\\r" : c === "\r\n" ? "\\r\\n" : "\\n",
+        )
+        // eslint-disable-next-line no-control-regex -- the characters CEF cannot carry
+        .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f]/g, "\ufffd")
+    );
+  },
+  headerField(text: string): string {
+    return reference.escapeBreaks(text.replace(/[\\|]/g, (c) => `\\${c}`));
+  },
+  extensionValue(text: string): string {
+    return reference.escapeBreaks(text.replace(/[\\=]/g, (c) => `\\${c}`));
+  },
+  jsonLine(value: object): string {
+    const json = JSON.stringify(value);
+    return `${json.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
+  },
+  extension(event: AuditEvent, product: ProductInfo): [string, string][] {
+    const pairs: [string, string][] = [];
+    const add = (key: string, value: string | number | null | undefined): void => {
+      if (value !== null && value !== undefined && value !== "") pairs.push([key, String(value)]);
+    };
+    const labelled = (key: string, label: string, value: string | null | undefined): void => {
+      if (value === null || value === undefined || value === "") return;
+      add(`${key}Label`, label);
+      add(key, value);
+    };
+    const address = storedAddress(event.ip_address);
+    const target = event.target;
+    const reason = event.details.reason;
+    add("rt", Date.parse(event.timestamp));
+    add("externalId", event.id);
+    labelled("cn1", "seq", String(event.seq));
+    add("cat", event.event);
+    add("act", event.action);
+    add("outcome", event.outcome === "success" ? "success" : "failure");
+    labelled("flexString1", "auditOutcome", event.outcome);
+    add("suser", event.user);
+    labelled("flexString2", "actor", `${event.actor.type}/${event.actor.auth_method}`);
+    if (address?.kind === "ipv4") add("src", address.value);
+    if (address?.kind === "ipv6") labelled("c6a2", "sourceIPv6Address", address.value);
+    if (address !== null && address.kind !== "ipv4" && address.kind !== "ipv6") {
+      labelled("cs6", "clientAddress", address.value);
+    }
+    add("requestClientApplication", event.user_agent);
+    labelled("cs1", "requestId", event.request_id);
+    labelled("cs2", "targetType", target?.type);
+    labelled("cs3", "targetId", target?.id);
+    labelled("cs4", "targetName", target?.name);
+    labelled("cs5", "targetVersion", target?.version);
+    if (typeof reason === "string") add("reason", reason);
+    if (Object.keys(event.details).length > 0) add("msg", reference.jsonLine(event.details).slice(0, -1));
+    add("dvchost", product.host);
+    return pairs;
+  },
+  toCef(event: AuditEvent, product: ProductInfo): string {
+    const header = [
+      "CEF:0",
+      reference.headerField(product.vendor),
+      reference.headerField(product.product),
+      reference.headerField(product.version),
+      reference.headerField(`${event.event}.${event.action}`),
+      reference.headerField(`${event.event} ${event.action.replaceAll("_", " ")}`),
+      String(cefSeverity(event.severity)),
+    ].join("|");
+    const extension = reference
+      .extension(event, product)
+      .map(([key, value]) => `${key}=${reference.extensionValue(value)}`)
+      .join(" ");
+    return `${header}|${extension}\n`;
+  },
+};
+
+/** Units that exercise every escape and its neighbours: CEF specials, each line break, controls. */
+const UNITS = [
+  ...Array.from(
+    "\\|= a_n\t\r\n\u0000\u0008\u000b\u000c\u000e\u001f\u007f\u0084\u0085\u0086\u009f\u00a0é…\u2027\u2028\u2029",
+  ),
+  "🎉",
+  "\ud800",
+];
+const tricky = fc.oneof(fc.string({ unit: fc.constantFrom(...UNITS) }), fc.string({ unit: "binary" }));
+const optional = fc.option(tricky);
+
+/** Stored addresses of every kind CEF maps differently, and junk. */
+const address = fc.oneof(
+  fc.constant(null),
+  fc.ipV4(),
+  fc.ipV6(),
+  fc.ipV4().map((ip) => `${ip.replace(/\.\d+$/, ".0")}/24`),
+  fc.constantFrom("2001:db8:1::/48", "hmac:0123456789abcdef0123456789abcdef", ""),
+  tricky,
+);
+
+const eventArbitrary: fc.Arbitrary<AuditEvent> = fc.record({
+  schema_version: fc.constant(1),
+  id: tricky,
+  seq: fc.integer(),
+  timestamp: fc.oneof(
+    fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+    tricky,
+  ),
+  event: fc.constantFrom(...auditCategories),
+  action: fc.oneof(fc.constantFrom("download", "token_revoked", "setting_changed"), tricky),
+  severity: fc.constantFrom("info", "warning", "error"),
+  outcome: fc.constantFrom("success", "failure", "denied"),
+  user: tricky,
+  actor: fc.record({
+    type: fc.constantFrom("token", "user", "system", "anonymous", "console"),
+    id: tricky,
+    auth_method: fc.constantFrom("basic", "bearer", "session", "cli", "none"),
+  }),
+  ip_address: address,
+  user_agent: optional,
+  request_id: optional,
+  target: fc.option(
+    fc.record({ type: tricky, id: tricky, name: tricky, version: tricky }, { requiredKeys: ["type"] }),
+  ),
+  details: fc.oneof(
+    fc.record({ reason: fc.oneof(tricky, fc.integer()), code: tricky, note: tricky }, { requiredKeys: [] }),
+    fc.dictionary(tricky, fc.jsonValue({ stringUnit: fc.constantFrom(...UNITS) })),
+  ),
+});
+
+describe("the fast paths against the straightforward reference", () => {
+  it("escape any header field and extension value alike (property)", () => {
+    fc.assert(
+      fc.property(tricky, (text) => {
+        expect(cefHeaderField(text)).toBe(reference.headerField(text));
+        expect(cefExtensionValue(text)).toBe(reference.extensionValue(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("escape each character of the first 0x3000 code points alike", () => {
+    for (let code = 0; code < 0x3000; code++) {
+      const text = `a${String.fromCharCode(code)}\r\nb`;
+      expect(cefHeaderField(text)).toBe(reference.headerField(text));
+      expect(cefExtensionValue(text)).toBe(reference.extensionValue(text));
+      expect(cefExtensionValue(String.fromCharCode(code))).toBe(
+        reference.extensionValue(String.fromCharCode(code)),
+      );
+    }
+  });
+
+  it("write the same lines and pairs for the examples and any event (property)", () => {
+    const products = [
+      product,
+      packageBrokerProduct("1.4.2"),
+      { vendor: "A|B\\C", product: "x\r\ny", version: "1=2" },
+    ];
+    for (const event of exampleEvents) {
+      for (const info of products) {
+        expect(toCef(event, info)).toBe(reference.toCef(event, info));
+        expect(cefExtension(event, info)).toEqual(reference.extension(event, info));
+      }
+    }
+    fc.assert(
+      fc.property(eventArbitrary, fc.constantFrom(...products), (event, info) => {
+        expect(toCef(event, info)).toBe(reference.toCef(event, info));
+        expect(cefExtension(event, info)).toEqual(reference.extension(event, info));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditSeverity } from "../audit-event.ts";
-import { jsonLine } from "./jsonl-line.ts";
+import { jsonText } from "./jsonl-line.ts";
 import type { ProductInfo } from "./product-info.ts";
 import { storedAddress } from "./stored-address.ts";
 
@@ -25,6 +25,23 @@ const LINE_BREAK = /\r\n?|[\n\u0085\u2028\u2029]/g;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f]/g;
 
+/** The CEF specials of a header field and of an extension value, each escaped with a backslash. */
+const HEADER_SPECIAL = /[\\|]/g;
+const EXTENSION_SPECIAL = /[\\=]/g;
+/** The replacement for them: a backslash, then the character matched. */
+const BACKSLASHED = "\\$&";
+
+/**
+ * Whether a header field / an extension value holds anything the escapes change: its two CEF
+ * specials, or one of LINE_BREAK or CONTROL (together: every C0 control but TAB, DEL, the C1
+ * controls, U+2028 and U+2029). Almost no value does, and one scan that says so is much cheaper
+ * than the three replace passes, which then are skipped (the tests pin this against them).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const HEADER_NEEDS_ESCAPE = /[\\|\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const EXTENSION_NEEDS_ESCAPE = /[\\=\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/;
+
 function escapeBreaks(text: string): string {
   return text
     .replace(LINE_BREAK, (c) => (c === "\r" ? "\\r" : c === "\r\n" ? "\\r\\n" : "\\n"))
@@ -33,13 +50,18 @@ function escapeBreaks(text: string): string {
 
 /** A header field: `\` and `|` are escaped (CEF), line breaks written as `\n`/`\r`. */
 export function cefHeaderField(text: string): string {
-  return escapeBreaks(text.replace(/[\\|]/g, (c) => `\\${c}`));
+  if (!HEADER_NEEDS_ESCAPE.test(text)) return text;
+  return escapeBreaks(text.replace(HEADER_SPECIAL, BACKSLASHED));
 }
 
 /** An extension value: `\` and `=` are escaped (CEF), line breaks written as `\n`/`\r`. */
 export function cefExtensionValue(text: string): string {
-  return escapeBreaks(text.replace(/[\\=]/g, (c) => `\\${c}`));
+  if (!EXTENSION_NEEDS_ESCAPE.test(text)) return text;
+  return escapeBreaks(text.replace(EXTENSION_SPECIAL, BACKSLASHED));
 }
+
+/** Receives the extension's [key, raw value] pairs, in order. */
+type PairSink = (key: string, value: string) => void;
 
 /**
  * The extension as ordered [key, value] pairs (exported for the tests and docs). Keys are from the
@@ -51,45 +73,57 @@ export function cefExtension(
   product: ProductInfo,
 ): readonly (readonly [string, string])[] {
   const pairs: [string, string][] = [];
-  const add = (key: string, value: string | number | null | undefined): void => {
-    if (value !== null && value !== undefined && value !== "") pairs.push([key, String(value)]);
-  };
-  const labelled = (key: string, label: string, value: string | null | undefined): void => {
-    if (value === null || value === undefined || value === "") return;
-    add(`${key}Label`, label);
-    add(key, value);
-  };
+  writeExtension(event, product, (key, value) => pairs.push([key, value]));
+  return pairs;
+}
+
+/**
+ * The pairs of `cefExtension`, handed to `emit` one by one: toCef writes them straight into the
+ * line, without an array of pairs to map and join for every event.
+ */
+function writeExtension(event: AuditEvent, product: ProductInfo, emit: PairSink): void {
   const address = storedAddress(event.ip_address);
   const target = event.target;
   const reason = event.details.reason;
 
-  add("rt", Date.parse(event.timestamp));
-  add("externalId", event.id);
-  labelled("cn1", "seq", String(event.seq));
-  add("cat", event.event);
-  add("act", event.action);
+  add(emit, "rt", Date.parse(event.timestamp));
+  add(emit, "externalId", event.id);
+  labelled(emit, "cn1", "seq", String(event.seq));
+  add(emit, "cat", event.event);
+  add(emit, "act", event.action);
   // CEF's outcome is conventionally success/failure; the refusal itself stays in flexString1.
-  add("outcome", event.outcome === "success" ? "success" : "failure");
-  labelled("flexString1", "auditOutcome", event.outcome);
-  add("suser", event.user);
-  labelled("flexString2", "actor", `${event.actor.type}/${event.actor.auth_method}`);
+  add(emit, "outcome", event.outcome === "success" ? "success" : "failure");
+  labelled(emit, "flexString1", "auditOutcome", event.outcome);
+  add(emit, "suser", event.user);
+  labelled(emit, "flexString2", "actor", `${event.actor.type}/${event.actor.auth_method}`);
   // `src` is an IPv4 address in CEF; producers put a source IPv6 address in c6a2 with its label.
-  if (address?.kind === "ipv4") add("src", address.value);
-  if (address?.kind === "ipv6") labelled("c6a2", "sourceIPv6Address", address.value);
+  if (address?.kind === "ipv4") add(emit, "src", address.value);
+  if (address?.kind === "ipv6") labelled(emit, "c6a2", "sourceIPv6Address", address.value);
   if (address !== null && address.kind !== "ipv4" && address.kind !== "ipv6") {
-    labelled("cs6", "clientAddress", address.value);
+    labelled(emit, "cs6", "clientAddress", address.value);
   }
-  add("requestClientApplication", event.user_agent);
-  labelled("cs1", "requestId", event.request_id);
-  labelled("cs2", "targetType", target?.type);
-  labelled("cs3", "targetId", target?.id);
-  labelled("cs4", "targetName", target?.name);
-  labelled("cs5", "targetVersion", target?.version);
-  if (typeof reason === "string") add("reason", reason);
-  // JSON with its line separators escaped too (jsonLine), so a reader's `\n` is never inside a string.
-  if (Object.keys(event.details).length > 0) add("msg", jsonLine(event.details).slice(0, -1));
-  add("dvchost", product.host);
-  return pairs;
+  add(emit, "requestClientApplication", event.user_agent);
+  labelled(emit, "cs1", "requestId", event.request_id);
+  labelled(emit, "cs2", "targetType", target?.type);
+  labelled(emit, "cs3", "targetId", target?.id);
+  labelled(emit, "cs4", "targetName", target?.name);
+  labelled(emit, "cs5", "targetVersion", target?.version);
+  if (typeof reason === "string") add(emit, "reason", reason);
+  // JSON with its line separators escaped too (jsonText), so a reader's `\n` is never inside a string.
+  if (Object.keys(event.details).length > 0) add(emit, "msg", jsonText(event.details));
+  add(emit, "dvchost", product.host);
+}
+
+/** Emits a pair unless the value is missing or empty. */
+function add(emit: PairSink, key: string, value: string | number | null | undefined): void {
+  if (value !== null && value !== undefined && value !== "") emit(key, String(value));
+}
+
+/** A custom field: `<key>Label` naming it, then the field itself; nothing when the value is missing or empty. */
+function labelled(emit: PairSink, key: string, label: string, value: string | null | undefined): void {
+  if (value === null || value === undefined || value === "") return;
+  emit(`${key}Label`, label);
+  emit(key, value);
 }
 
 /**
@@ -98,17 +132,16 @@ export function cefExtension(
  * `<event>.<action>`, Name the same in words.
  */
 export function toCef(event: AuditEvent, product: ProductInfo): string {
-  const header = [
-    "CEF:0",
-    cefHeaderField(product.vendor),
-    cefHeaderField(product.product),
-    cefHeaderField(product.version),
-    cefHeaderField(`${event.event}.${event.action}`),
-    cefHeaderField(`${event.event} ${event.action.replaceAll("_", " ")}`),
-    String(cefSeverity(event.severity)),
-  ].join("|");
-  const extension = cefExtension(event, product)
-    .map(([key, value]) => `${key}=${cefExtensionValue(value)}`)
-    .join(" ");
-  return `${header}|${extension}\n`;
+  let line =
+    `CEF:0|${cefHeaderField(product.vendor)}|${cefHeaderField(product.product)}` +
+    `|${cefHeaderField(product.version)}|${cefHeaderField(`${event.event}.${event.action}`)}` +
+    `|${cefHeaderField(`${event.event} ${event.action.replaceAll("_", " ")}`)}` +
+    `|${cefSeverity(event.severity)}|`;
+  // The pairs are appended as they come, separated by spaces.
+  let separator = "";
+  writeExtension(event, product, (key, value) => {
+    line += `${separator}${key}=${cefExtensionValue(value)}`;
+    separator = " ";
+  });
+  return `${line}\n`;
 }

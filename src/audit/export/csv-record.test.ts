@@ -191,3 +191,154 @@ describe("csvCell", () => {
     expect(csvCell(null)).toBe("");
   });
 });
+
+/**
+ * The straightforward implementation the optimised one replaced (a record of the values, mapped
+ * to cells, joined; the formula check as a Set lookup and a leading-white-space regex): the tests
+ * below hold the fast paths to it byte for byte.
+ */
+const reference = {
+  triggers: new Set([
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\r",
+    "\uff1d",
+    "\uff0b",
+    "\uff0d",
+    "\uff20",
+    "\ufe66",
+    "\ufe62",
+    "\ufe63",
+    "\ufe6b",
+  ]),
+  isFormulaLike(value: string): boolean {
+    if (reference.triggers.has(value.charAt(0))) return true;
+    const rest = value.slice(/^[\s\u180e\u200b-\u200d\u2060]*/u.exec(value)?.[0].length ?? 0);
+    return rest !== value && reference.triggers.has(rest.charAt(0));
+  },
+  csvCell(value: string | null): string {
+    if (value === null) return "";
+    const safe = reference.isFormulaLike(value) ? `'${value}` : value;
+    return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  },
+  csvValues(event: AuditEvent): (string | null)[] {
+    const target = event.target;
+    const values: Record<(typeof AUDIT_CSV_COLUMNS)[number], string | null> = {
+      seq: String(event.seq),
+      id: event.id,
+      timestamp: event.timestamp,
+      event: event.event,
+      action: event.action,
+      severity: event.severity,
+      outcome: event.outcome,
+      user: event.user,
+      actor_type: event.actor.type,
+      actor_id: event.actor.id,
+      auth_method: event.actor.auth_method,
+      ip_address: event.ip_address,
+      user_agent: event.user_agent,
+      request_id: event.request_id,
+      target_type: target?.type ?? null,
+      target_id: target?.id ?? null,
+      target_name: target?.name ?? null,
+      target_version: target?.version ?? null,
+      details: JSON.stringify(event.details),
+    };
+    return AUDIT_CSV_COLUMNS.map((column) => values[column]);
+  },
+  csvLine(event: AuditEvent): string {
+    return `${reference
+      .csvValues(event)
+      .map((value) => reference.csvCell(value))
+      .join(",")}\r\n`;
+  },
+};
+
+/**
+ * Units that stress every branch: each formula trigger (ASCII, full-width, small-form), the white
+ * space and invisibles a spreadsheet skips (ASCII and not), quotes, separators, line breaks,
+ * controls, U+2028/U+2029, non-ASCII letters, an emoji and lone surrogates.
+ */
+const TRICKY_UNITS = [
+  ...Array.from("=+-@\t\r\n\u000b\u000c \"',\\|{a1\u0000\u001f\u007f\u0085\u00a0é…"),
+  ...Array.from("\u1680\u180e\u2000\u200a\u200b\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"),
+  ...Array.from("＝＋－＠﹦﹢﹣﹫"),
+  "🎉",
+  "\ud800",
+  "\udc00",
+];
+const tricky = fc.oneof(
+  fc.string({ unit: fc.constantFrom(...TRICKY_UNITS) }),
+  fc.string({ unit: "binary" }),
+  fc.string({ unit: "grapheme" }),
+);
+
+describe("the fast paths against the straightforward reference", () => {
+  it("isFormulaLike and csvCell agree on every ASCII first character and the tricky units", () => {
+    const firsts = [...Array.from({ length: 0x80 }, (_, code) => String.fromCharCode(code)), ...TRICKY_UNITS];
+    for (const first of firsts) {
+      for (const value of [
+        first,
+        `${first}=1`,
+        `${first}x`,
+        `${first} `,
+        `${first}\u3000@`,
+        `${first}"a,b`,
+      ]) {
+        expect(isFormulaLike(value), JSON.stringify(value)).toBe(reference.isFormulaLike(value));
+        expect(csvCell(value), JSON.stringify(value)).toBe(reference.csvCell(value));
+      }
+    }
+    expect(csvCell("")).toBe(reference.csvCell(""));
+    expect(csvCell(null)).toBe(reference.csvCell(null));
+  });
+
+  it("csvCell agrees on any string (property)", () => {
+    fc.assert(
+      fc.property(tricky, (value) => {
+        expect(csvCell(value)).toBe(reference.csvCell(value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("csvValues puts each value under its column, as the reference does", () => {
+    for (const event of exampleEvents) expect(csvValues(event)).toEqual(reference.csvValues(event));
+  });
+
+  it("csvLine writes the same bytes for the examples and any strings, nulls and details (property)", () => {
+    for (const event of exampleEvents) expect(csvLine(event)).toBe(reference.csvLine(event));
+    fc.assert(
+      fc.property(
+        fc.integer(),
+        fc.tuple(tricky, tricky, tricky, tricky, tricky),
+        fc.tuple(fc.option(tricky), fc.option(tricky), fc.option(tricky)),
+        fc.option(
+          fc.record({ type: tricky, id: tricky, name: tricky, version: tricky }, { requiredKeys: ["type"] }),
+        ),
+        fc.dictionary(tricky, fc.jsonValue({ stringUnit: fc.constantFrom(...TRICKY_UNITS) })),
+        (seq, [id, timestamp, action, user, actorId], [ipAddress, userAgent, requestId], target, details) => {
+          const event: AuditEvent = {
+            ...hostile,
+            seq,
+            id,
+            timestamp,
+            action,
+            user,
+            actor: { ...hostile.actor, id: actorId },
+            ip_address: ipAddress,
+            user_agent: userAgent,
+            request_id: requestId,
+            target,
+            details,
+          };
+          expect(csvLine(event)).toBe(reference.csvLine(event));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

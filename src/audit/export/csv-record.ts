@@ -60,6 +60,22 @@ const LEADING_INVISIBLE = /^[\s\u180e\u200b-\u200d\u2060]*/u;
 /** A cell needs quotes when it holds the separator, a quote or a line break (RFC 4180, 2.6). */
 const NEEDS_QUOTES = /[",\r\n]/;
 
+/** How isFormulaLike's fast path classifies an ASCII first character. */
+const PLAIN = 0;
+const TRIGGER = 1;
+const SKIPPABLE = 2;
+
+/**
+ * PLAIN, TRIGGER or SKIPPABLE for each ASCII code, derived from FORMULA_TRIGGERS and
+ * LEADING_INVISIBLE so the fast path cannot drift from them. TAB and CR are both white space and
+ * triggers: TRIGGER wins, as in the general rule (the first character is checked first).
+ */
+const ASCII_FIRST = Uint8Array.from({ length: 0x80 }, (_, code) => {
+  const c = String.fromCharCode(code);
+  if (FORMULA_TRIGGERS.has(c)) return TRIGGER;
+  return LEADING_INVISIBLE.exec(c)?.[0] === c ? SKIPPABLE : PLAIN;
+});
+
 /** The header record. */
 export function csvHeaderLine(): string {
   return `${AUDIT_CSV_COLUMNS.join(",")}${CRLF}`;
@@ -67,34 +83,41 @@ export function csvHeaderLine(): string {
 
 /** One event as one CSV record (which may span lines inside quoted cells, as RFC 4180 allows). */
 export function csvLine(event: AuditEvent): string {
-  return `${csvValues(event).map(csvCell).join(",")}${CRLF}`;
+  // One string built cell by cell: no second array of cells and no join for every exported row.
+  let line = "";
+  let separator = "";
+  for (const value of csvValues(event)) {
+    line += separator + csvCell(value);
+    separator = ",";
+  }
+  return line + CRLF;
 }
 
 /** The raw (unescaped, not neutralised) values of the event in column order; null for none. */
 export function csvValues(event: AuditEvent): readonly (string | null)[] {
-  const target = event.target;
-  const values: Record<AuditCsvColumn, string | null> = {
-    seq: String(event.seq),
-    id: event.id,
-    timestamp: event.timestamp,
-    event: event.event,
-    action: event.action,
-    severity: event.severity,
-    outcome: event.outcome,
-    user: event.user,
-    actor_type: event.actor.type,
-    actor_id: event.actor.id,
-    auth_method: event.actor.auth_method,
-    ip_address: event.ip_address,
-    user_agent: event.user_agent,
-    request_id: event.request_id,
-    target_type: target?.type ?? null,
-    target_id: target?.id ?? null,
-    target_name: target?.name ?? null,
-    target_version: target?.version ?? null,
-    details: JSON.stringify(event.details),
-  };
-  return AUDIT_CSV_COLUMNS.map((column) => values[column]);
+  const { actor, target } = event;
+  // In the order of AUDIT_CSV_COLUMNS (a test checks each value lands under its column name).
+  return [
+    String(event.seq),
+    event.id,
+    event.timestamp,
+    event.event,
+    event.action,
+    event.severity,
+    event.outcome,
+    event.user,
+    actor.type,
+    actor.id,
+    actor.auth_method,
+    event.ip_address,
+    event.user_agent,
+    event.request_id,
+    target?.type ?? null,
+    target?.id ?? null,
+    target?.name ?? null,
+    target?.version ?? null,
+    JSON.stringify(event.details),
+  ];
 }
 
 /**
@@ -110,6 +133,19 @@ export function csvCell(value: string | null): string {
 
 /** Whether a spreadsheet could take `value` for a formula (see FORMULA_TRIGGERS). */
 export function isFormulaLike(value: string): boolean {
+  // Fast path: nearly every cell starts with an ASCII character that is a trigger or is neither a
+  // trigger nor white space (a letter, a digit, `{`): one table lookup decides. Leading white space
+  // and non-ASCII first characters take the general rule.
+  const first = value.charCodeAt(0);
+  if (first < 0x80) {
+    const kind = ASCII_FIRST[first];
+    if (kind !== SKIPPABLE) return kind === TRIGGER;
+  }
+  return isFormulaLikeGeneral(value);
+}
+
+/** The rule itself: a trigger first, or first after a run of leading white space or invisibles. */
+function isFormulaLikeGeneral(value: string): boolean {
   const first = value.charAt(0);
   if (FORMULA_TRIGGERS.has(first)) return true;
   const rest = value.slice(LEADING_INVISIBLE.exec(value)?.[0].length ?? 0);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { download, exampleEvents, hostile } from "../../../test/builders/audit-event-examples.ts";
-import { jsonLine, jsonlLine } from "./jsonl-line.ts";
+import { jsonLine, jsonlLine, jsonText } from "./jsonl-line.ts";
 
 /** Anything a line-oriented reader could split on, or a terminal could act on. */
 // eslint-disable-next-line no-control-regex -- looking for control characters is the point
@@ -42,6 +42,44 @@ describe("jsonlLine", () => {
         expect(RAW_BREAK_OR_CONTROL.test(line.slice(0, -1))).toBe(false);
         expect(JSON.parse(line)).toEqual(value);
       }),
+    );
+  });
+});
+
+/** The straightforward implementation the optimised one replaced: always the replace pass. */
+function referenceJsonLine(value: object): string {
+  const json = JSON.stringify(value);
+  return `${json.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
+}
+
+/** Units for the strings of nested values: what must be escaped, what must not, and neighbours. */
+const UNITS = [
+  ...Array.from(
+    'a"\\/\b\f\n\r\t\u0000\u001f\u007e\u007f\u0080\u0085\u009f\u00a0é…\u2027\u2028\u2029\u202a\ufeff',
+  ),
+  "🎉",
+  "\ud800",
+  "\udfff",
+];
+
+describe("jsonText and jsonLine against the straightforward reference", () => {
+  it("write the same bytes for the examples", () => {
+    for (const event of exampleEvents) {
+      expect(jsonlLine(event)).toBe(referenceJsonLine(event));
+      expect(jsonText(event)).toBe(referenceJsonLine(event).slice(0, -1));
+    }
+  });
+
+  it("write the same bytes for nested values re-read from their stored JSON (property)", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ stringUnit: fc.constantFrom(...UNITS) }), fc.jsonValue(), (a, b) => {
+        // As the exporter gets them: stored by JSON.stringify, read back by JSON.parse, so the
+        // strings went through \uXXXX escapes (lone surrogates, controls) and back.
+        const value = JSON.parse(JSON.stringify({ a, nested: [{ b }, a] })) as object;
+        expect(jsonLine(value)).toBe(referenceJsonLine(value));
+        expect(jsonText(value)).toBe(referenceJsonLine(value).slice(0, -1));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

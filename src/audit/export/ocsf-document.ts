@@ -1,4 +1,11 @@
-import type { AuditCategory, AuditEvent, AuditOutcome, AuditSeverity, AuthMethod } from "../audit-event.ts";
+import type {
+  AuditCategory,
+  AuditEvent,
+  AuditOutcome,
+  AuditSeverity,
+  AuditTarget,
+  AuthMethod,
+} from "../audit-event.ts";
 import type { ProductInfo } from "./product-info.ts";
 import { storedAddress } from "./stored-address.ts";
 
@@ -167,15 +174,22 @@ export function ocsfClassification(event: AuditEvent): OcsfClassification {
   return ACTIONS[`${event.event}.${event.action}`] ?? CATEGORIES[event.event];
 }
 
+const INFORMATIONAL = Object.freeze({ id: 1, caption: "Informational" });
+const MEDIUM = Object.freeze({ id: 3, caption: "Medium" });
+const HIGH = Object.freeze({ id: 4, caption: "High" });
+
 /** OCSF severity_id: 1 Informational, 3 Medium ("action is required"), 4 High ("immediately"). */
 export function ocsfSeverity(severity: AuditSeverity): { readonly id: number; readonly caption: string } {
-  if (severity === "info") return { id: 1, caption: "Informational" };
-  return severity === "warning" ? { id: 3, caption: "Medium" } : { id: 4, caption: "High" };
+  if (severity === "info") return INFORMATIONAL;
+  return severity === "warning" ? MEDIUM : HIGH;
 }
+
+const SUCCESS = Object.freeze({ id: 1, caption: "Success" });
+const FAILURE = Object.freeze({ id: 2, caption: "Failure" });
 
 /** OCSF status_id: 1 Success, 2 Failure; a refusal is a failure (unmapped.outcome keeps "denied"). */
 export function ocsfStatus(outcome: AuditOutcome): { readonly id: number; readonly caption: string } {
-  return outcome === "success" ? { id: 1, caption: "Success" } : { id: 2, caption: "Failure" };
+  return outcome === "success" ? SUCCESS : FAILURE;
 }
 
 /**
@@ -183,11 +197,16 @@ export function ocsfStatus(outcome: AuditOutcome): { readonly id: number; readon
  * 3 Digest, 4 OpenID, 5 SAML, 6 OAUTH 2.0, 7 PAP, 8 CHAP, 9 EAP, 10 RADIUS, 99 Other): they are
  * Other with the method as `auth_protocol`; no credentials at all is Unknown.
  */
-function authProtocol(method: AuthMethod): { auth_protocol_id: number; auth_protocol: string } {
-  return method === "none"
-    ? { auth_protocol_id: 0, auth_protocol: "Unknown" }
-    : { auth_protocol_id: OCSF_OTHER, auth_protocol: method };
+function assignAuthProtocol(document: Record<string, unknown>, method: AuthMethod): void {
+  document.auth_protocol_id = method === "none" ? 0 : OCSF_OTHER;
+  document.auth_protocol = method === "none" ? "Unknown" : method;
 }
+
+/*
+ * The documents are built member by member, optional ones assigned where they belong, rather
+ * than spread from temporary objects (`...(x ? {} : {x})`): the members and their order, and so
+ * the JSON, are the same, without a copy per optional member for every exported event.
+ */
 
 /**
  * The event as an OCSF document (one NDJSON line). Members OCSF has no attribute for, and the
@@ -220,19 +239,19 @@ export function toOcsf(event: AuditEvent, product: ProductInfo): Record<string, 
     severity: severity.caption,
     status_id: status.id,
     status: status.caption,
-    ...(typeof code === "string" ? { status_code: code } : {}),
-    ...(statusDetail === undefined ? {} : { status_detail: statusDetail }),
-    time: Date.parse(event.timestamp),
-    timezone_offset: 0,
-    message: `${key} ${event.outcome}`,
-    metadata: {
-      version: OCSF_VERSION,
-      product: { name: product.product, vendor_name: product.vendor, version: product.version },
-      uid: event.id,
-      sequence: event.seq,
-      log_name: OCSF_LOG_NAME,
-      event_code: key,
-    },
+  };
+  if (typeof code === "string") document.status_code = code;
+  if (statusDetail !== undefined) document.status_detail = statusDetail;
+  document.time = Date.parse(event.timestamp);
+  document.timezone_offset = 0;
+  document.message = `${key} ${event.outcome}`;
+  document.metadata = {
+    version: OCSF_VERSION,
+    product: { name: product.product, vendor_name: product.vendor, version: product.version },
+    uid: event.id,
+    sequence: event.seq,
+    log_name: OCSF_LOG_NAME,
+    event_code: key,
   };
 
   if (eventClass.has.actor) document.actor = { user: { uid: event.user } };
@@ -240,10 +259,10 @@ export function toOcsf(event: AuditEvent, product: ProductInfo): Record<string, 
     const source = sourceEndpoint(event, product);
     if (source !== null) document.src_endpoint = source;
     if (event.user_agent !== null || event.request_id !== null) {
-      document.http_request = {
-        ...(event.request_id === null ? {} : { uid: event.request_id }),
-        ...(event.user_agent === null ? {} : { user_agent: event.user_agent }),
-      };
+      const request: Record<string, string> = {};
+      if (event.request_id !== null) request.uid = event.request_id;
+      if (event.user_agent !== null) request.user_agent = event.user_agent;
+      document.http_request = request;
     }
     const httpStatus = event.event === "package_access" ? event.details.status : undefined;
     if (typeof httpStatus === "number") document.http_response = { code: httpStatus };
@@ -251,7 +270,7 @@ export function toOcsf(event: AuditEvent, product: ProductInfo): Record<string, 
   if (eventClass.has.dstEndpoint && product.host !== undefined) {
     document.dst_endpoint = { hostname: product.host };
   }
-  Object.assign(document, classAttributes(eventClass, event, product));
+  assignClassAttributes(document, eventClass, event, product);
   document.unmapped = {
     schema_version: event.schema_version,
     event: event.event,
@@ -283,53 +302,55 @@ function sourceEndpoint(event: AuditEvent, product: ProductInfo): Record<string,
   return { name: address.value };
 }
 
-function classAttributes(
+/** Adds the attributes of the event's class, after the base event's. */
+function assignClassAttributes(
+  document: Record<string, unknown>,
   eventClass: OcsfClass,
   event: AuditEvent,
   product: ProductInfo,
-): Record<string, unknown> {
+): void {
   const service = { name: product.product, version: product.version };
   const target = event.target;
   switch (eventClass.uid) {
     case AUTHENTICATION.uid:
-      return {
-        // The subject that authenticates: the presented token (its fingerprint) or `anonymous`.
-        user: { uid: event.user },
-        service,
-        is_remote: event.request_id !== null,
-        ...authProtocol(event.actor.auth_method),
-      };
+      // The subject that authenticates: the presented token (its fingerprint) or `anonymous`.
+      document.user = { uid: event.user };
+      document.service = service;
+      document.is_remote = event.request_id !== null;
+      assignAuthProtocol(document, event.actor.auth_method);
+      return;
     case ACCOUNT_CHANGE.uid:
-      return {
-        user: target === null ? { uid: event.user } : withoutUndefined({ uid: target.id, name: target.name }),
-      };
+      document.user = target === null ? { uid: event.user } : targetUser(target);
+      return;
     case APPLICATION_LIFECYCLE.uid:
-      return { app: { name: product.product, vendor_name: product.vendor, version: product.version } };
-    default:
-      return {
-        api: {
-          operation: `${event.event}.${event.action}`,
-          service,
-          ...(event.request_id === null ? {} : { request: { uid: event.request_id } }),
-        },
-        ...(target === null
-          ? {}
-          : {
-              resources: [
-                withoutUndefined({
-                  type: target.type,
-                  uid: target.id,
-                  name: target.name,
-                  version: target.version,
-                }),
-              ],
-            }),
-      };
+      document.app = { name: product.product, vendor_name: product.vendor, version: product.version };
+      return;
+    default: {
+      const api: Record<string, unknown> = { operation: `${event.event}.${event.action}`, service };
+      if (event.request_id !== null) api.request = { uid: event.request_id };
+      document.api = api;
+      if (target !== null) document.resources = [targetResource(target)];
+    }
   }
 }
 
-function withoutUndefined(record: Record<string, string | undefined>): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(record)) if (value !== undefined) result[key] = value;
-  return result;
+/** The target of an account change as an OCSF user: its id and name, where it has them. */
+function targetUser(target: AuditTarget): Record<string, string> {
+  const user: Record<string, string> = {};
+  if (target.id !== undefined) user.uid = target.id;
+  if (target.name !== undefined) user.name = target.name;
+  return user;
+}
+
+/**
+ * The target as an OCSF resource: type, id, name and version, where it has them (`type` too may
+ * be missing: a stored row is not validated when it is read back).
+ */
+function targetResource(target: Partial<AuditTarget>): Record<string, string> {
+  const resource: Record<string, string> = {};
+  if (target.type !== undefined) resource.type = target.type;
+  if (target.id !== undefined) resource.uid = target.id;
+  if (target.name !== undefined) resource.name = target.name;
+  if (target.version !== undefined) resource.version = target.version;
+  return resource;
 }

@@ -27,10 +27,31 @@ export function storedAddress(ipAddress: string | null): StoredAddress | null {
   return { kind: "other", value: ipAddress };
 }
 
+/** A CIDR prefix length: decimal, no leading zero, at most three digits (checked against 32/128). */
+const PREFIX_LENGTH = /^(?:0|[1-9][0-9]{0,2})$/;
+
+/**
+ * What isIpv6 found for the texts it parsed lately. An export meets the same clients (and
+ * networks) again and again, and the URL parse is by far the dearest step of a classification.
+ * Cleared when full: memory stays bounded whatever the log holds.
+ */
+const ipv6Verdicts = new Map<string, boolean>();
+const IPV6_VERDICTS_MAX = 4096;
+
 function isIpv6(text: string): boolean {
   if (!text.includes(":") || !IPV6_CHARACTERS.test(text)) return false;
+  let verdict = ipv6Verdicts.get(text);
+  if (verdict === undefined) {
+    verdict = parsesAsIpv6(text);
+    if (ipv6Verdicts.size >= IPV6_VERDICTS_MAX) ipv6Verdicts.clear();
+    ipv6Verdicts.set(text, verdict);
+  }
+  return verdict;
+}
+
+function parsesAsIpv6(text: string): boolean {
   // The WHATWG URL parser implements the full IPv6 grammar (with embedded dotted quads) and is a
-  // global in Node: no import needed. The character check above keeps `]`, `/` or `@` out of it.
+  // global in Node: no import needed. The character check in isIpv6 keeps `]`, `/` or `@` out of it.
   try {
     new URL(`http://[${text}]/`);
     return true;
@@ -44,7 +65,7 @@ function isNetwork(text: string): boolean {
   if (slash < 0) return false;
   const address = text.slice(0, slash);
   const prefix = text.slice(slash + 1);
-  if (!/^(?:0|[1-9][0-9]{0,2})$/.test(prefix)) return false;
+  if (!PREFIX_LENGTH.test(prefix)) return false;
   const bits = Number(prefix);
   if (IPV4.test(address)) return bits <= 32;
   return isIpv6(address) && bits <= 128;
