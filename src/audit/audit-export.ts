@@ -96,7 +96,9 @@ export class AuditExporter {
         let chunk = "";
         let inChunk = 0;
         for await (const row of records.scan(query, "asc", { maxSeq, pageSize: PAGE })) {
-          chunk += await writer.line(row);
+          // Only a bundle's lines wait (for proofs): no await per row for the plain formats.
+          const line = writer.line(row);
+          chunk += typeof line === "string" ? line : await line;
           inChunk += 1;
           if (inChunk === PAGE) {
             yield { text: chunk, events: inChunk };

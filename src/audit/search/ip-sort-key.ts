@@ -143,8 +143,9 @@ function parseGroups(text: string, mayEndDotted: boolean): number[] | null {
   return words;
 }
 
+/** Lowercase hex (every append computes one: Buffer's encoder, not a string per byte). */
 function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
 function isMapped(bytes: Uint8Array): boolean {

@@ -91,12 +91,12 @@ export class AuditSearchRecords {
 
   async page(request: AuditPageRequest): Promise<AuditRow[]> {
     const { query, limit, afterSeq, order, maxSeq = null } = request;
-    await this.#indexed(maxSeq);
     // What the page may read: after the cursor, up to maxSeq.
     const from = order === "asc" && afterSeq !== null ? afterSeq + 1 : null;
     const to = lowest(order === "desc" && afterSeq !== null ? afterSeq - 1 : null, maxSeq);
-    // Without a filter, the primary key in order is the plan.
-    if (query === null) return this.#select(query, this.#options, order, limit, { from, to });
+    // Without a filter, the log's primary key in order is the plan.
+    if (query === null) return this.#all(order, limit, { from, to });
+    await this.#indexed(maxSeq);
     const options = await this.#withSubjects(query);
     const text = this.#options.engine === "sqlite" ? topLevelText(query) : [];
     if (text.length > 0) return this.#pageByText(query, options, text, order, limit, { from, to });
@@ -180,8 +180,21 @@ export class AuditSearchRecords {
     return this.#select(query, options, order, limit, page);
   }
 
+  /** Every event with its payload in the window: the log alone, no index needed. */
+  async #all(order: SearchOrder, limit: number, window: SeqWindow): Promise<AuditRow[]> {
+    let select = this.#db
+      .selectFrom("audit_logs")
+      .select(AUDIT_ROW_COLUMNS)
+      .where("purged_at", "is", null)
+      .orderBy("seq", order)
+      .limit(limit);
+    if (window.from !== null) select = select.where("seq", ">=", window.from);
+    if (window.to !== null) select = select.where("seq", "<=", window.to);
+    return select.execute();
+  }
+
   async #select(
-    query: AuditQuery,
+    query: QueryNode,
     options: AuditQuerySqlOptions,
     order: SearchOrder,
     limit: number,
@@ -202,7 +215,7 @@ export class AuditSearchRecords {
       .limit(Math.max(limit, MIN_LIMIT));
     if (window.from !== null) select = select.where("audit_search.seq", ">=", window.from);
     if (window.to !== null) select = select.where("audit_search.seq", "<=", window.to);
-    if (query !== null) select = select.where((eb) => auditQueryCondition(eb, query, options));
+    select = select.where((eb) => auditQueryCondition(eb, query, options));
     const rows = await select.execute();
     return rows.length > limit ? rows.slice(0, limit) : rows;
   }
