@@ -25,6 +25,9 @@ import { FsBlobStore } from "./storage/blobs/fs-blob-store.ts";
 import { CatalogRecords } from "./storage/database/catalog-records.ts";
 import type { DatabaseHandle } from "./storage/database/database-handle.ts";
 import { AuditPurgeRecords } from "./storage/database/audit-purge-records.ts";
+import { UserRecords } from "./storage/database/user-records.ts";
+import { UserService } from "./access/user-service.ts";
+import { AuditedUsers } from "./access/audited-users.ts";
 import { AuditSubjectRecords } from "./storage/database/audit-subject-records.ts";
 import { InstallCountRecords } from "./storage/database/install-count-records.ts";
 import { migrateToLatest, type MigrationOutcome } from "./storage/database/migrate-to-latest.ts";
@@ -62,6 +65,8 @@ export interface Runtime {
   readonly auditRetention: AuditRetention;
   /** Who actor ids are (e-mail, name), beside the log; erasable. */
   readonly auditSubjects: AuditSubjects;
+  readonly users: UserService;
+  readonly auditedUsers: AuditedUsers;
   /** Waits for pending audit events, then closes the database. */
   close(): Promise<void>;
 }
@@ -149,6 +154,8 @@ export async function openRuntime(
         maxComposerJsonBytes: LIMITS.maxComposerJsonBytes,
       },
     });
+    const auditSubjects = new AuditSubjects(new AuditSubjectRecords(db), clock);
+    const users = new UserService({ records: new UserRecords(db), clock, subjects: auditSubjects });
     return {
       config,
       database,
@@ -173,7 +180,9 @@ export async function openRuntime(
         leases: new JobLeaseRecords(db),
         clock,
       }),
-      auditSubjects: new AuditSubjects(new AuditSubjectRecords(db), clock),
+      auditSubjects,
+      users,
+      auditedUsers: new AuditedUsers(users),
       close: async () => {
         await audit.log.flush();
         await tokens.drain();

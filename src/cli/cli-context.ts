@@ -15,11 +15,18 @@ export interface CliIo {
    * backpressure. Tests leave it out and capture `stdout`.
    */
   readonly stdoutStream?: NodeJS.WritableStream;
+  /** All of standard input (`--password-stdin`); tests pass a string. */
+  readonly readStdin?: () => Promise<string>;
 }
 
 export const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stdoutStream: process.stdout,
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  },
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   isTerminal: process.stderr.isTTY,

@@ -8,6 +8,7 @@ import { registerPackageCommands } from "./package-commands.ts";
 import { registerRepoCommands } from "./repo-commands.ts";
 import { serveCommand } from "./serve-command.ts";
 import { registerTokenCommands } from "./token-commands.ts";
+import { registerUserCommands } from "./user-commands.ts";
 
 /**
  * The `package-broker` command. Returns the exit code: 0 success, 1 the operation failed,
@@ -55,6 +56,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
 
   registerRepoCommands(program, io, run);
   registerTokenCommands(program, io, run);
+  registerUserCommands(program, io, run);
   registerPackageCommands(program, io, run);
   registerAuditCommands(program, io, run);
 

@@ -11,7 +11,7 @@ export interface CliRun {
 export async function runCliCaptured(
   args: readonly string[],
   env: Readonly<Record<string, string>>,
-  options: { isTerminal?: boolean } = {},
+  options: { isTerminal?: boolean; stdin?: string } = {},
 ): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
@@ -24,6 +24,7 @@ export async function runCliCaptured(
     },
     env,
     isTerminal: options.isTerminal ?? false,
+    readStdin: () => Promise.resolve(options.stdin ?? ""),
   };
   const code = await runCli(["node", "package-broker", ...args], io);
   return { code, stdout, stderr };

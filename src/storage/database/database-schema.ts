@@ -15,6 +15,11 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable;
   audit_state: AuditStateTable;
   audit_search: AuditSearchTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  recovery_codes: RecoveryCodesTable;
+  invitations: InvitationsTable;
+  login_failures: LoginFailuresTable;
   audit_search_state: AuditSearchStateTable;
   settings: SettingsTable;
   job_leases: JobLeasesTable;
@@ -116,6 +121,8 @@ export interface TokensTable {
   last_used_at: string | null;
   created_at: string;
   updated_at: string;
+  /** The user who owns a personal token; null for a token an admin made for a machine. */
+  user_id: string | null;
 }
 
 export interface InstallCountsTable {
@@ -249,4 +256,67 @@ export interface AuditSubjectsTable {
   name: string | null;
   created_at: string;
   erased_at: string | null;
+}
+
+/** A person who signs in to the dashboard or the API (migration 0007). */
+export interface UsersTable {
+  /** `usr_` + ULID: the stable actor id in the audit log. */
+  id: string;
+  /** Lower-cased. */
+  email: string;
+  name: string | null;
+  /** admin, maintainer, auditor or viewer (access/user-role.ts). */
+  role: string;
+  status: "active" | "blocked";
+  /** scrypt (access/password-hash.ts); null until the person sets a password. */
+  password_hash: string | null;
+  password_changed_at: string | null;
+  /** The TOTP secret, sealed with the server's secret key; null without 2FA. */
+  totp_secret: string | null;
+  totp_enabled_at: string | null;
+  totp_last_step: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A browser session (the cookie holds the token; only its hash is stored). */
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  /** SHA-256 of the session's CSRF token. */
+  csrf_hash: string;
+  /** 1 while the password is checked and the second factor is not. */
+  pending_mfa: number;
+  ip_address: string | null;
+  user_agent: string | null;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+/** Two-factor recovery codes, hashed; each works once. */
+export interface RecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  used_at: string | null;
+}
+
+/** An invitation by e-mail; the link carries a token whose hash is stored. */
+export interface InvitationsTable {
+  id: string;
+  token_hash: string;
+  email: string;
+  role: string;
+  invited_by: string;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  revoked_at: string | null;
+}
+
+/** One failed login, by account (`account:<email>`) or by address (`ip:<address>`). */
+export interface LoginFailuresTable {
+  id: string;
+  subject: string;
+  at: string;
 }

@@ -44,6 +44,7 @@ describe.each(testEngines())("TokenRecords on %s", (engine) => {
       lastUsedAt: null,
       createdAt: "2026-01-01T00:00:00.000Z",
       updatedAt: "2026-01-01T00:00:00.000Z",
+      userId: null,
     };
     expect(inserted).toEqual(expected);
     expect(await records.findByHash("a".repeat(64))).toEqual(expected);

@@ -18,6 +18,8 @@ export interface TokenRecord {
   readonly lastUsedAt: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The owner of a personal token; null for a machine token. */
+  readonly userId: string | null;
 }
 
 export interface NewTokenRecord {
@@ -29,6 +31,7 @@ export interface NewTokenRecord {
   readonly packagePatterns: readonly string[];
   readonly expiresAt: string | null;
   readonly createdAt: string;
+  readonly userId?: string | null;
 }
 
 export interface TokenRecordPatch {
@@ -59,6 +62,7 @@ export class TokenRecords {
       last_used_at: null,
       created_at: token.createdAt,
       updated_at: token.createdAt,
+      user_id: token.userId ?? null,
     };
     await this.#db.insertInto("tokens").values(row).execute();
     return toTokenRecord(row);
@@ -144,6 +148,7 @@ function toTokenRecord(row: Selectable<TokensTable>): TokenRecord {
     lastUsedAt: row.last_used_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    userId: row.user_id,
   };
 }
 

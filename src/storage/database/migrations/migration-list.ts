@@ -5,6 +5,7 @@ import * as auditSearch from "./0003-audit-search.ts";
 import * as retention from "./0004-retention.ts";
 import * as auditPrivacy from "./0005-audit-privacy.ts";
 import * as auditSearchIndex from "./0006-audit-search-index.ts";
+import * as users from "./0007-users.ts";
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so that the same list runs
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0004-retention": retention,
   "0005-audit-privacy": auditPrivacy,
   "0006-audit-search-index": auditSearchIndex,
+  "0007-users": users,
 };

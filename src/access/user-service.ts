@@ -1,0 +1,117 @@
+import type { AuditSubjects } from "../audit/privacy/audit-subjects.ts";
+import type { Clock } from "../clock/clock.ts";
+import { conflict, invalidInput } from "../errors/domain-error.ts";
+import { newId } from "../ids/new-id.ts";
+import type { UserRecord, UserRecords } from "../storage/database/user-records.ts";
+import { normaliseEmail } from "./email-address.ts";
+import { hashPassword } from "./password-hash.ts";
+import { assertAcceptablePassword } from "./password-policy.ts";
+import { parseUserRole, type UserRole } from "./user-role.ts";
+
+/** A user as the API and the CLI show it: never the password hash or the TOTP secret. */
+export interface PublicUser {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string | null;
+  readonly role: UserRole;
+  readonly status: "active" | "blocked";
+  /** Whether a password is set (an invited user has none until they accept). */
+  readonly passwordSet: boolean;
+  readonly twoFactor: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface CreateUserInput {
+  readonly email: unknown;
+  readonly role: unknown;
+  readonly name?: unknown;
+  /** Optional: without it the user signs in after an invitation or a reset. */
+  readonly password?: unknown;
+}
+
+const MAX_NAME = 200;
+
+/**
+ * People and their roles. The e-mail address and name are also registered with the audit
+ * subjects (beside the log, erasable), since events only ever carry the user's id.
+ */
+export class UserService {
+  readonly #records: UserRecords;
+  readonly #clock: Clock;
+  readonly #subjects: Pick<AuditSubjects, "register">;
+
+  constructor(options: { records: UserRecords; clock: Clock; subjects: Pick<AuditSubjects, "register"> }) {
+    this.#records = options.records;
+    this.#clock = options.clock;
+    this.#subjects = options.subjects;
+  }
+
+  async create(input: CreateUserInput): Promise<PublicUser> {
+    const email = normaliseEmail(input.email);
+    const role = parseUserRole(input.role);
+    const name = parseName(input.name);
+    let passwordHash: string | null = null;
+    if (input.password !== undefined) {
+      if (typeof input.password !== "string") {
+        throw invalidInput("InvalidPassword", "the password must be a string", { field: "password" });
+      }
+      assertAcceptablePassword(input.password, { email, ...(name === null ? {} : { name }) });
+      passwordHash = await hashPassword(input.password);
+    }
+    const created = await this.#records.insert({
+      id: `usr_${newId()}`,
+      email,
+      name,
+      role,
+      passwordHash,
+      createdAt: this.#clock.now().toISOString(),
+    });
+    if (created === null) throw conflict("UserExists", "a user with this e-mail address already exists");
+    await this.#subjects.register(created.id, { email, name });
+    return toPublicUser(created);
+  }
+
+  async list(): Promise<PublicUser[]> {
+    return (await this.#records.list()).map(toPublicUser);
+  }
+
+  /** Whether an active admin exists (first run: none does, and `serve` offers a setup link). */
+  async hasActiveAdmin(): Promise<boolean> {
+    return (await this.#records.countActiveAdmins()) > 0;
+  }
+}
+
+export function toPublicUser(record: UserRecord): PublicUser {
+  return {
+    id: record.id,
+    email: record.email,
+    name: record.name,
+    role: parseUserRole(record.role),
+    status: record.status,
+    passwordSet: record.passwordHash !== null,
+    twoFactor: record.totpEnabledAt !== null,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/** A display name: optional, trimmed, at most 200 UTF-16 code units, no control characters. */
+function parseName(input: unknown): string | null {
+  if (input === undefined || input === null) return null;
+  if (typeof input !== "string")
+    throw invalidInput("InvalidName", "the name must be a string", { field: "name" });
+  const name = input.normalize("NFC").trim();
+  if (name === "") return null;
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+  if (name.length > MAX_NAME || /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name)) {
+    throw invalidInput(
+      "InvalidName",
+      `the name must be at most ${MAX_NAME} characters, without control characters`,
+      {
+        field: "name",
+      },
+    );
+  }
+  return name;
+}

@@ -1,0 +1,123 @@
+import type { Kysely, Selectable } from "kysely";
+import type { Database, UsersTable } from "./database-schema.ts";
+
+/** A stored user (the password hash and TOTP secret included: callers decide what leaves). */
+export interface UserRecord {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string | null;
+  readonly role: string;
+  readonly status: "active" | "blocked";
+  readonly passwordHash: string | null;
+  readonly passwordChangedAt: string | null;
+  readonly totpSecret: string | null;
+  readonly totpEnabledAt: string | null;
+  readonly totpLastStep: number | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface NewUserRecord {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string | null;
+  readonly role: string;
+  readonly passwordHash: string | null;
+  readonly createdAt: string;
+}
+
+export interface UserRecordPatch {
+  readonly name?: string | null;
+  readonly role?: string;
+  readonly status?: "active" | "blocked";
+  readonly passwordHash?: string | null;
+  readonly passwordChangedAt?: string | null;
+}
+
+/** The `users` table. */
+export class UserRecords {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  /** Inserts; null when the e-mail address is taken (the unique index decides, race-free). */
+  async insert(user: NewUserRecord): Promise<UserRecord | null> {
+    const row: Selectable<UsersTable> = {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      role: user.role,
+      status: "active",
+      password_hash: user.passwordHash,
+      password_changed_at: user.passwordHash === null ? null : user.createdAt,
+      totp_secret: null,
+      totp_enabled_at: null,
+      totp_last_step: null,
+      created_at: user.createdAt,
+      updated_at: user.createdAt,
+    };
+    const result = await this.#db
+      .insertInto("users")
+      .values(row)
+      .onConflict((oc) => oc.column("email").doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1 ? toUserRecord(row) : null;
+  }
+
+  async findById(id: string): Promise<UserRecord | null> {
+    const row = await this.#db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? null : toUserRecord(row);
+  }
+
+  /** By lower-cased e-mail address. */
+  async findByEmail(email: string): Promise<UserRecord | null> {
+    const row = await this.#db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
+    return row === undefined ? null : toUserRecord(row);
+  }
+
+  async list(): Promise<UserRecord[]> {
+    const rows = await this.#db.selectFrom("users").selectAll().orderBy("created_at").orderBy("id").execute();
+    return rows.map(toUserRecord);
+  }
+
+  /** Active admins: the last one may be neither demoted, blocked nor deleted. */
+  async countActiveAdmins(): Promise<number> {
+    const row = await this.#db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll<number | string>().as("n"))
+      .where("role", "=", "admin")
+      .where("status", "=", "active")
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async update(id: string, patch: UserRecordPatch, now: string): Promise<UserRecord | null> {
+    const set: Partial<Selectable<UsersTable>> = { updated_at: now };
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.role !== undefined) set.role = patch.role;
+    if (patch.status !== undefined) set.status = patch.status;
+    if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
+    if (patch.passwordChangedAt !== undefined) set.password_changed_at = patch.passwordChangedAt;
+    await this.#db.updateTable("users").set(set).where("id", "=", id).execute();
+    return this.findById(id);
+  }
+}
+
+function toUserRecord(row: Selectable<UsersTable>): UserRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    status: row.status,
+    passwordHash: row.password_hash,
+    passwordChangedAt: row.password_changed_at,
+    totpSecret: row.totp_secret,
+    totpEnabledAt: row.totp_enabled_at,
+    totpLastStep: row.totp_last_step,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
