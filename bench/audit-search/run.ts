@@ -25,6 +25,7 @@ import type { Database } from "../../src/storage/database/database-schema.ts";
 import type { DatabaseHandle } from "../../src/storage/database/database-handle.ts";
 import { openPostgresDatabase } from "../../src/storage/database/postgres-database.ts";
 import { openSqliteDatabase } from "../../src/storage/database/sqlite-database.ts";
+import { attachSearchStore } from "../../src/storage/database/sqlite-search-store.ts";
 import {
   formatCount,
   formatMachine,
@@ -190,6 +191,8 @@ function sqliteTarget(file: string): Target {
     open: () => openSqliteDatabase(file),
     explainer: () => {
       const connection = new BetterSqlite3(file, { readonly: true });
+      // Read-only like the connection: the index is complete, so searches never write to it.
+      attachSearchStore(connection, file);
       const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }), log: capture });
       return {
         db,

@@ -11,12 +11,14 @@ import {
 } from "../../../test/support/test-databases.ts";
 import { consoleContext } from "../../audit/audit-event.ts";
 import { AuditLog } from "../../audit/audit-log.ts";
+import { AuditSearch } from "../../audit/audit-search.ts";
 import { startSearchIndexer } from "../../audit/search/start-search-indexer.ts";
 import { createSilentLogger } from "../../observability/logger.ts";
 import { systemClock } from "../../clock/clock.ts";
 import { AuditPurgeRecords } from "./audit-purge-records.ts";
 import { AuditRecords } from "./audit-records.ts";
 import { AuditSearchIndex } from "./audit-search-index.ts";
+import { AuditSearchRecords } from "./audit-search-records.ts";
 import type { DatabaseHandle } from "./database-handle.ts";
 import { migrateToLatest } from "./migrate-to-latest.ts";
 import { openPostgresDatabase } from "./postgres-database.ts";
@@ -178,6 +180,32 @@ describe.each(testEngines())("the audit search index on %s", (engine) => {
     expect(await indexed(handle)).toEqual([5, 6]);
     expect(await textMatches(handle, "w1")).toEqual([]);
     expect(await textMatches(handle, "w5")).toEqual([6]);
+  });
+
+  it("keeps pages full when the index still lists events whose payload a purge cleared", async () => {
+    const handle = await open();
+    await append(handle, 150);
+    await new AuditSearchIndex(handle.db).catchUp();
+    // What a crash between SQLite's two files can leave: the log purged, the index not.
+    await handle.db
+      .updateTable("audit_logs")
+      .set({
+        user: null,
+        actor: null,
+        ip_address: null,
+        user_agent: null,
+        request_id: null,
+        target: null,
+        details: null,
+        ip_key: null,
+        purged_at: "2026-12-01T00:00:00.000Z",
+      })
+      .where("seq", ">", 140)
+      .execute();
+    const search = new AuditSearch(new AuditSearchRecords(handle.db, () => []));
+    const page = await search.page({ q: "event:package_access", limit: 5 });
+    expect(page.events.map((event) => event.seq)).toEqual([140, 139, 138, 137, 136]);
+    expect(page.nextCursor).not.toBeNull();
   });
 });
 
