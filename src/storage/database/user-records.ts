@@ -103,6 +103,41 @@ export class UserRecords {
     await this.#db.updateTable("users").set(set).where("id", "=", id).execute();
     return this.findById(id);
   }
+
+  /**
+   * Stores the sealed TOTP secret and when two-factor authentication was enabled: a secret with
+   * `enabledAt` null is an enrolment waiting for its first code; both null turn 2FA off. The last
+   * accepted step is kept on purpose (it only ever grows, see `setTotpLastStep`). False when no
+   * user has this id.
+   */
+  async setTotp(
+    id: string,
+    sealedSecret: string | null,
+    enabledAt: string | null,
+    now: string,
+  ): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("users")
+      .set({ totp_secret: sealedSecret, totp_enabled_at: enabledAt, updated_at: now })
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Records the TOTP step just accepted, only if it is later than the one stored, and says
+   * whether it was. The comparison happens in the UPDATE itself, so of two requests racing with
+   * the same code exactly one sees `true`: the database, not the process, decides the replay.
+   */
+  async setTotpLastStep(id: string, step: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("users")
+      .set({ totp_last_step: step })
+      .where("id", "=", id)
+      .where((eb) => eb.or([eb("totp_last_step", "is", null), eb("totp_last_step", "<", step)]))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
 }
 
 function toUserRecord(row: Selectable<UsersTable>): UserRecord {
