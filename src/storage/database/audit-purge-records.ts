@@ -58,6 +58,7 @@ export class AuditPurgeRecords {
         .where("event", "=", category)
         .where("timestamp", "<", before)
         .orderBy("timestamp")
+        .orderBy("seq")
         .limit(limit)
         .execute();
       const seqs = rows.map((row) => row.seq).sort((a, b) => a - b);

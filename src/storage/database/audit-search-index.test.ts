@@ -12,6 +12,7 @@ import {
 import { consoleContext } from "../../audit/audit-event.ts";
 import { AuditLog } from "../../audit/audit-log.ts";
 import { AuditSearch } from "../../audit/audit-search.ts";
+import { parseAuditQuery } from "../../audit/search/parse-audit-query.ts";
 import { startSearchIndexer } from "../../audit/search/start-search-indexer.ts";
 import { createSilentLogger } from "../../observability/logger.ts";
 import { systemClock } from "../../clock/clock.ts";
@@ -180,6 +181,22 @@ describe.each(testEngines())("the audit search index on %s", (engine) => {
     expect(await indexed(handle)).toEqual([5, 6]);
     expect(await textMatches(handle, "w1")).toEqual([]);
     expect(await textMatches(handle, "w5")).toEqual([6]);
+  });
+
+  it("counts what an export pinned at a seq writes: purged events out, later appends out", async () => {
+    const handle = await open();
+    await append(handle, 40);
+    const records = new AuditSearchRecords(handle.db, () => []);
+    const purges = new AuditPurgeRecords(handle.db);
+    await purges.purgeBatch("package_access", "2999-01-01T00:00:00.000Z", "2999-01-01T00:00:00.000Z", 5);
+    await append(handle, 10, 40);
+    expect(await records.count(null, 40)).toBe(35);
+    expect(await records.count(null, null)).toBe(45);
+    // acme/pkg-3 is event i with i % 7 === 3: seqs 4, 11, 18, 25, 32, 39, then 44; seq 4 was
+    // among the five oldest, purged.
+    const query = parseAuditQuery("package:acme/pkg-3");
+    expect(await records.count(query, 40)).toBe(5);
+    expect(await records.count(query, null)).toBe(6);
   });
 
   it("keeps pages full when the index still lists events whose payload a purge cleared", async () => {

@@ -1,4 +1,4 @@
-import { PostgresAdapter, sql, type Kysely, type RawBuilder } from "kysely";
+import { PostgresAdapter, sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from "kysely";
 import type { AuditQuery, QueryNode } from "../../audit/search/audit-query.ts";
 import type { SearchOrder } from "../../audit/search/search-cursor.ts";
 import { DomainError } from "../../errors/domain-error.ts";
@@ -50,6 +50,8 @@ const PROBE = 100;
  * the text is common but the rest of the query is rare: the page is then one query, as always.
  */
 const TEXT_BATCHES = [4, 64] as const;
+
+type CountQuery = SelectQueryBuilder<Database, "audit_search", { n: number | string }>;
 
 /** How long a search waits for the search index to catch up with the log, by default. */
 export const DEFAULT_INDEX_WAIT_MS = 5000;
@@ -285,16 +287,26 @@ export class AuditSearchRecords {
   /** How many events match (for progress; a search page never needs it). */
   async count(query: AuditQuery, maxSeq: number | null = null): Promise<number> {
     await this.#indexed(maxSeq);
-    let select = this.#db
-      .selectFrom("audit_search")
-      .select((eb) => eb.fn.countAll<number | string>().as("n"));
-    if (maxSeq !== null) select = select.where("audit_search.seq", "<=", maxSeq);
-    if (query !== null) {
-      const options = await this.#withSubjects(query);
-      select = select.where((eb) => auditQueryCondition(eb, query, options));
+    const count = (where?: (select: CountQuery) => CountQuery): Promise<number> => {
+      const select = this.#db.selectFrom("audit_search").select((eb) => eb.fn.countAll<number | string>().as("n"));
+      return (where === undefined ? select : where(select))
+        .executeTakeFirstOrThrow()
+        .then((row) => Number(row.n));
+    };
+    if (query === null) {
+      // Every event: a count of the whole index (the engine counts its smallest index) less the
+      // few appended since `maxSeq`, rather than a range scan of the table (11 s on 10 million).
+      const [all, newer] = await Promise.all([
+        count(),
+        maxSeq === null ? 0 : count((select) => select.where("audit_search.seq", ">", maxSeq)),
+      ]);
+      return all - newer;
     }
-    const row = await select.executeTakeFirstOrThrow();
-    return Number(row.n);
+    const options = await this.#withSubjects(query);
+    return count((select) => {
+      const filtered = select.where((eb) => auditQueryCondition(eb, query, options));
+      return maxSeq === null ? filtered : filtered.where("audit_search.seq", "<=", maxSeq);
+    });
   }
 
   /**
