@@ -7,26 +7,13 @@
 import { spawn } from "node:child_process";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
-import { searchProjection, type SearchProjection } from "../../src/audit/search/search-projection.ts";
+import { searchProjection } from "../../src/audit/search/search-projection.ts";
 import { AUDIT_ROW_COLUMNS } from "../../src/storage/database/audit-records.ts";
+import { SEARCH_INDEX_COLUMNS } from "../../src/storage/database/audit-search-index.ts";
 import type { AuditRow } from "../../src/storage/database/audit-records.ts";
 import { searchStoreFile } from "../../src/storage/database/sqlite-search-store.ts";
 
-const KEYS = [
-  "seq",
-  "timestamp",
-  "event",
-  "action",
-  "severity",
-  "outcome",
-  "user",
-  "package_name",
-  "package_version",
-  "repository_name",
-  "token_ref",
-  "ip_key",
-  "request_id",
-] as const satisfies readonly (keyof SearchProjection)[];
+const KEYS = SEARCH_INDEX_COLUMNS;
 
 const READ = `select ${[...AUDIT_ROW_COLUMNS, "ip_key"].map((c) => `"${c}"`).join(", ")} from audit_logs`;
 type StoredRow = AuditRow & { ip_key: string | null };

@@ -22,6 +22,24 @@ export interface CategoryRetentionStats {
 }
 
 /**
+ * What a purge writes: the payload cleared, the purge time set; the one UPDATE the append-only
+ * guard lets through.
+ */
+export function purgedPayload(purgedAt: string) {
+  return {
+    user: null,
+    actor: null,
+    ip_address: null,
+    user_agent: null,
+    request_id: null,
+    target: null,
+    details: null,
+    ip_key: null,
+    purged_at: purgedAt,
+  } as const;
+}
+
+/**
  * The retention side of `audit_logs`: the only writer that changes stored events. A purge clears
  * the payload columns and sets `purged_at`, the one UPDATE the append-only guard lets through
  * (migration 0003); seq, id, timestamp, category, action, severity, outcome and the leaf hash
@@ -65,17 +83,7 @@ export class AuditPurgeRecords {
       if (seqs.length === 0) return { count: 0, found: 0, firstSeq: null, lastSeq: null };
       const result = await trx
         .updateTable("audit_logs")
-        .set({
-          user: null,
-          actor: null,
-          ip_address: null,
-          user_agent: null,
-          request_id: null,
-          target: null,
-          details: null,
-          ip_key: null,
-          purged_at: purgedAt,
-        })
+        .set(purgedPayload(purgedAt))
         .where("seq", "in", seqs)
         // Never a second purge of a row (the guard would refuse it), whoever else purges.
         .where("purged_at", "is", null)

@@ -16,7 +16,7 @@ import { parseAuditQuery } from "../../audit/search/parse-audit-query.ts";
 import { startSearchIndexer } from "../../audit/search/start-search-indexer.ts";
 import { createSilentLogger } from "../../observability/logger.ts";
 import { systemClock } from "../../clock/clock.ts";
-import { AuditPurgeRecords } from "./audit-purge-records.ts";
+import { AuditPurgeRecords, purgedPayload } from "./audit-purge-records.ts";
 import { AuditRecords } from "./audit-records.ts";
 import { AuditSearchIndex } from "./audit-search-index.ts";
 import { AuditSearchRecords } from "./audit-search-records.ts";
@@ -206,17 +206,7 @@ describe.each(testEngines())("the audit search index on %s", (engine) => {
     // What a crash between SQLite's two files can leave: the log purged, the index not.
     await handle.db
       .updateTable("audit_logs")
-      .set({
-        user: null,
-        actor: null,
-        ip_address: null,
-        user_agent: null,
-        request_id: null,
-        target: null,
-        details: null,
-        ip_key: null,
-        purged_at: "2026-12-01T00:00:00.000Z",
-      })
+      .set(purgedPayload("2026-12-01T00:00:00.000Z"))
       .where("seq", ">", 140)
       .execute();
     const search = new AuditSearch(new AuditSearchRecords(handle.db, () => []));

@@ -29,7 +29,7 @@ const DEFAULT_BATCH = 1000;
 /** Rows per INSERT statement (13 parameters each, far below SQLite's limit). */
 const INSERT_CHUNK = 500;
 /** The projection's columns, in insert order. */
-const KEY_COLUMNS = [
+export const SEARCH_INDEX_COLUMNS = [
   "seq",
   "timestamp",
   "event",
@@ -112,9 +112,9 @@ export class AuditSearchIndex {
 
   async #insert(trx: Transaction<Database>, rows: readonly SearchProjection[]): Promise<void> {
     if (rows.length === 0) return;
-    const columns = sql.join(KEY_COLUMNS.map((column) => sql.ref(column)));
+    const columns = sql.join(SEARCH_INDEX_COLUMNS.map((column) => sql.ref(column)));
     const values = (row: SearchProjection): RawBuilder<unknown>[] =>
-      KEY_COLUMNS.map((column) => sql`${row[column]}`);
+      SEARCH_INDEX_COLUMNS.map((column) => sql`${row[column]}`);
     if (this.#postgres) {
       await sql`insert into audit_search (${columns}, search_vector) values ${sql.join(
         rows.map((row) => sql`(${sql.join([...values(row), sql`to_tsvector('simple', ${row.text})`])})`),

@@ -288,7 +288,9 @@ export class AuditSearchRecords {
   async count(query: AuditQuery, maxSeq: number | null = null): Promise<number> {
     await this.#indexed(maxSeq);
     const count = (where?: (select: CountQuery) => CountQuery): Promise<number> => {
-      const select = this.#db.selectFrom("audit_search").select((eb) => eb.fn.countAll<number | string>().as("n"));
+      const select = this.#db
+        .selectFrom("audit_search")
+        .select((eb) => eb.fn.countAll<number | string>().as("n"));
       return (where === undefined ? select : where(select))
         .executeTakeFirstOrThrow()
         .then((row) => Number(row.n));

@@ -1,21 +1,10 @@
 import { sql, type Kysely } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  createPostgresDatabase,
-  testEngines,
-  type EngineName,
-} from "../../../../test/support/test-databases.ts";
-import { migrateTo } from "../../../../test/support/migrate-to.ts";
+import { testEngines } from "../../../../test/support/test-databases.ts";
+import { migrateTo, openUnmigrated as open } from "../../../../test/support/migrate-to.ts";
+import { purgedPayload } from "../audit-purge-records.ts";
 import type { DatabaseHandle } from "../database-handle.ts";
 import type { Database } from "../database-schema.ts";
-import { openPostgresDatabase } from "../postgres-database.ts";
-import { openSqliteDatabase } from "../sqlite-database.ts";
-
-async function open(engine: EngineName): Promise<DatabaseHandle> {
-  return engine === "sqlite"
-    ? openSqliteDatabase(":memory:")
-    : openPostgresDatabase(await createPostgresDatabase(), { maxConnections: 2 });
-}
 
 /** A row as 0002 stored it (the leaf hash does not matter here). */
 function legacyRow(seq: number, ip: string | null, details: object) {
@@ -39,17 +28,7 @@ function legacyRow(seq: number, ip: string | null, details: object) {
   };
 }
 
-const PURGE = {
-  user: null,
-  actor: null,
-  ip_address: null,
-  user_agent: null,
-  request_id: null,
-  target: null,
-  details: null,
-  ip_key: null,
-  purged_at: "2027-01-01T00:00:00.000Z",
-};
+const PURGE = purgedPayload("2027-01-01T00:00:00.000Z");
 
 describe.each(testEngines())("migration 0003 (audit search) on %s", (engine) => {
   let handle: DatabaseHandle | undefined;

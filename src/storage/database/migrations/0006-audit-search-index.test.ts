@@ -1,21 +1,10 @@
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { migrateTo } from "../../../../test/support/migrate-to.ts";
-import {
-  createPostgresDatabase,
-  testEngines,
-  type EngineName,
-} from "../../../../test/support/test-databases.ts";
+import { migrateTo, openUnmigrated as open } from "../../../../test/support/migrate-to.ts";
+import { testEngines } from "../../../../test/support/test-databases.ts";
+import { purgedPayload } from "../audit-purge-records.ts";
 import { AuditSearchIndex } from "../audit-search-index.ts";
 import type { DatabaseHandle } from "../database-handle.ts";
-import { openPostgresDatabase } from "../postgres-database.ts";
-import { openSqliteDatabase } from "../sqlite-database.ts";
-
-async function open(engine: EngineName): Promise<DatabaseHandle> {
-  return engine === "sqlite"
-    ? openSqliteDatabase(":memory:")
-    : openPostgresDatabase(await createPostgresDatabase(), { maxConnections: 2 });
-}
 
 function row(seq: number, word: string) {
   return {
@@ -69,17 +58,7 @@ describe.each(testEngines())("migration 0006 (the search index leaves the log) o
       .execute();
     await db
       .updateTable("audit_logs")
-      .set({
-        user: null,
-        actor: null,
-        ip_address: null,
-        user_agent: null,
-        request_id: null,
-        target: null,
-        details: null,
-        ip_key: null,
-        purged_at: "2026-02-01T00:00:00.000Z",
-      })
+      .set(purgedPayload("2026-02-01T00:00:00.000Z"))
       .where("seq", "=", 3)
       .execute();
     await migrateTo(db, "0006-audit-search-index");
