@@ -11,6 +11,8 @@ export function createRuntimeApp(runtime: Runtime, logger: Logger): Hono<AppEnv>
     logger,
     tokens: runtime.tokens,
     auditedTokens: runtime.auditedTokens,
+    sessions: runtime.sessions,
+    secureCookies: runtime.config.baseUrl.startsWith("https:"),
     auditing: runtime.audit.auditing,
     catalog: runtime.catalog,
     dists: runtime.dists,

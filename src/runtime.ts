@@ -26,6 +26,10 @@ import { CatalogRecords } from "./storage/database/catalog-records.ts";
 import type { DatabaseHandle } from "./storage/database/database-handle.ts";
 import { AuditPurgeRecords } from "./storage/database/audit-purge-records.ts";
 import { UserRecords } from "./storage/database/user-records.ts";
+import { SessionRecords } from "./storage/database/session-records.ts";
+import { LoginFailureRecords } from "./storage/database/login-failure-records.ts";
+import { RecoveryCodeRecords } from "./storage/database/recovery-code-records.ts";
+import { SessionService } from "./access/session-service.ts";
 import { UserService } from "./access/user-service.ts";
 import { AuditedUsers } from "./access/audited-users.ts";
 import { AuditSubjectRecords } from "./storage/database/audit-subject-records.ts";
@@ -67,6 +71,8 @@ export interface Runtime {
   readonly auditSubjects: AuditSubjects;
   readonly users: UserService;
   readonly auditedUsers: AuditedUsers;
+  /** Sign-in: passwords, second factors, lockout, browser sessions. */
+  readonly sessions: SessionService;
   /** Waits for pending audit events, then closes the database. */
   close(): Promise<void>;
 }
@@ -155,7 +161,8 @@ export async function openRuntime(
       },
     });
     const auditSubjects = new AuditSubjects(new AuditSubjectRecords(db), clock);
-    const users = new UserService({ records: new UserRecords(db), clock, subjects: auditSubjects });
+    const userRecords = new UserRecords(db);
+    const users = new UserService({ records: userRecords, clock, subjects: auditSubjects });
     return {
       config,
       database,
@@ -183,6 +190,14 @@ export async function openRuntime(
       auditSubjects,
       users,
       auditedUsers: new AuditedUsers(users),
+      sessions: new SessionService({
+        users: userRecords,
+        sessions: new SessionRecords(db),
+        failures: new LoginFailureRecords(db),
+        recoveryCodes: new RecoveryCodeRecords(db),
+        secretBox: secrets,
+        clock,
+      }),
       close: async () => {
         await audit.log.flush();
         await tokens.drain();

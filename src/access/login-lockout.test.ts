@@ -48,7 +48,7 @@ describe.each(testEngines())("LoginLockout on %s", (engine) => {
     const error = await lockout.check("ada@example.org", "203.0.113.5").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({
-      kind: "unauthenticated",
+      kind: "too-many-requests",
       code: "LoginLocked",
       message: LOGIN_LOCKED_MESSAGE,
       extensions: { retryAfter: 600 },

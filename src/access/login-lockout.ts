@@ -81,7 +81,7 @@ export class LoginLockout {
   }
 
   /**
-   * Throws `LoginLocked` (kind "unauthenticated", `retryAfter` in seconds) while locked. The
+   * Throws `LoginLocked` (kind "too-many-requests", `retryAfter` in seconds) while locked. The
    * message is the same whether or not an account has the address.
    */
   async check(email: unknown, ipAddress: string | null): Promise<void> {
@@ -111,7 +111,7 @@ export class LoginLockout {
 }
 
 export function loginLocked(retryAfter: number): DomainError {
-  return new DomainError("unauthenticated", "LoginLocked", LOGIN_LOCKED_MESSAGE, { retryAfter });
+  return new DomainError("too-many-requests", "LoginLocked", LOGIN_LOCKED_MESSAGE, { retryAfter });
 }
 
 function subjects(email: unknown, ipAddress: string | null): string[] {

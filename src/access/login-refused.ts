@@ -11,7 +11,7 @@ export type LoginRefusalReason =
   | "locked";
 
 /**
- * A refused login (kind "unauthenticated"). The real `reason` and the account concerned are
+ * A refused login (kind "unauthenticated"; "too-many-requests" for `LoginLocked`). The real `reason` and the account concerned are
  * fields of their own, not `extensions`, so that nothing that serialises extensions into a
  * response can tell an attacker which accounts exist.
  */
@@ -27,7 +27,8 @@ export class LoginRefused extends DomainError {
     userId: string | null,
     extensions: Record<string, unknown> = {},
   ) {
-    super("unauthenticated", code, message, extensions);
+    // A lockout says "not now", not "not you": 429, with when to come back.
+    super(code === "LoginLocked" ? "too-many-requests" : "unauthenticated", code, message, extensions);
     this.reason = reason;
     this.userId = userId;
   }

@@ -187,7 +187,7 @@ describe.each(testEngines())("SessionService on %s", (engine) => {
     f.clock.advance(5 * MINUTE);
     const locked = await refusal(login(f.service, { ipAddress: "198.51.100.1" }));
     expect(locked).toMatchObject({
-      kind: "unauthenticated",
+      kind: "too-many-requests",
       code: "LoginLocked",
       reason: "locked",
       userId: f.ada.id,

@@ -46,6 +46,15 @@ export class RequestAuditing {
     this.#keepRawIp = options.keepRawIp ?? false;
   }
 
+  /**
+   * The client's address, whole (what a lockout counts): the peer, or the forwarded address when
+   * the peer is a trusted proxy. Never stored as it is; events get it reduced per the IP mode.
+   */
+  clientAddress(origin: RequestOrigin): string | null {
+    const address = this.#clientAddress.resolve(origin.peer, origin.forwardedFor);
+    return address === null ? null : canonicalIp(address);
+  }
+
   trail(origin: RequestOrigin, actor: AuditActor): AuditTrail {
     const address = this.#clientAddress.resolve(origin.peer, origin.forwardedFor);
     return auditTrail(this.#log, {

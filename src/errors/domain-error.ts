@@ -10,6 +10,7 @@ export type ErrorKind =
   | "conflict"
   | "too-large"
   | "unsupported-media-type"
+  | "too-many-requests"
   | "unavailable";
 
 export class DomainError extends Error {

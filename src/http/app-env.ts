@@ -8,6 +8,11 @@ export interface AppEnv {
     requestId: string;
     /** Set on Composer protocol routes: errors then carry a `warning` Composer prints. */
     composerRoute: boolean;
+    /**
+     * Set on the dashboard's session routes: a 401 there must not carry a Basic challenge (a
+     * browser would answer it with its own password dialog).
+     */
+    sessionRoute: boolean;
     grant: AccessGrant;
     /** Where the request comes from, for audit events. */
     origin: RequestOrigin;

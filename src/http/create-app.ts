@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { SessionService } from "../access/session-service.ts";
 import type { AuditedTokens } from "../access/audited-tokens.ts";
 import type { TokenService } from "../access/token-service.ts";
 import type { AuditReads } from "../audit/audit-reads.ts";
@@ -20,6 +21,7 @@ import { repositoryRoutes } from "./api/repository-routes.ts";
 import { tokenRoutes } from "./api/token-routes.ts";
 import type { AppEnv } from "./app-env.ts";
 import { composerRoutes } from "./composer-routes.ts";
+import { sessionRoutes } from "./api/session-routes.ts";
 import { errorResponse } from "./error-responses.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { requestContext } from "./middleware/request-context.ts";
@@ -29,6 +31,10 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly tokens: TokenService;
   readonly auditedTokens: AuditedTokens;
+  /** Dashboard sign-in (/api/session). */
+  readonly sessions: SessionService;
+  /** Cookies are marked Secure when the public URL is https. */
+  readonly secureCookies: boolean;
   readonly auditing: RequestAuditing;
   readonly catalog: CatalogReader;
   readonly dists: DistReader;
@@ -58,6 +64,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       guard,
       repositories: deps.repositories,
       audited: deps.auditedRepositories,
+      maxJsonBytes,
+    }),
+  );
+  app.route(
+    "/api/session",
+    sessionRoutes({
+      sessions: deps.sessions,
+      auditing: deps.auditing,
+      secureCookies: deps.secureCookies,
       maxJsonBytes,
     }),
   );

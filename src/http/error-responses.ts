@@ -12,6 +12,7 @@ const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
   conflict: 409,
   "too-large": 413,
   "unsupported-media-type": 415,
+  "too-many-requests": 429,
   unavailable: 503,
 };
 
@@ -24,6 +25,7 @@ const TITLES: Partial<Record<number, string>> = {
   409: "Conflict",
   413: "Content Too Large",
   415: "Unsupported Media Type",
+  429: "Too Many Requests",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
@@ -49,7 +51,12 @@ export function errorResponse(c: Context<AppEnv>, error: unknown): Response {
   const headers: Record<string, string> = {
     "content-type": composer ? "application/json" : "application/problem+json",
   };
-  if (problem.status === 401) headers["www-authenticate"] = 'Basic realm="PACKAGE.broker", charset="UTF-8"';
+  if (problem.status === 401) {
+    // Tokens are Basic credentials (Composer's http-basic); the dashboard signs in with a form.
+    headers["www-authenticate"] = c.get("sessionRoute")
+      ? 'Session realm="PACKAGE.broker"'
+      : 'Basic realm="PACKAGE.broker", charset="UTF-8"';
+  }
   // A problem that says when to come back (`retryAfter`, seconds) says it in the header too.
   if (typeof problem.retryAfter === "number") headers["retry-after"] = String(problem.retryAfter);
   return new Response(JSON.stringify(body), { status: problem.status, headers });

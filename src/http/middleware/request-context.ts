@@ -22,6 +22,7 @@ export function requestContext(logger: Logger, auditing: RequestAuditing): Middl
       incoming !== undefined && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : `req_${newId()}`;
     c.set("requestId", requestId);
     c.set("composerRoute", false);
+    c.set("sessionRoute", false);
     const origin = {
       peer: peerAddress(c),
       forwardedFor: c.req.header("x-forwarded-for"),

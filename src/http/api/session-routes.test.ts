@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TestRuntime } from "../../../test/builders/test-runtime.ts";
+import type { AuditEvent } from "../../audit/audit-event.ts";
+import { rowToEvent } from "../../audit/audit-row.ts";
+
+const PASSWORD = "correct horse battery staple 42";
+
+let t: TestRuntime;
+let adaId: string;
+
+beforeAll(async () => {
+  t = await TestRuntime.start();
+  const ada = await t.runtime.users.create({ email: "ada@example.org", role: "admin", password: PASSWORD });
+  adaId = ada.id;
+  await t.runtime.users.create({ email: "grace@example.org", role: "viewer", password: PASSWORD });
+});
+
+afterAll(async () => {
+  await t.cleanup();
+});
+
+const login = (body: unknown, headers: Record<string, string> = {}) =>
+  t.request("/api/session", {
+    method: "POST",
+    headers,
+    body: typeof body === "string" ? body : (body as object),
+  });
+
+function cookieOf(response: Response): string {
+  const header = response.headers.get("set-cookie") ?? "";
+  return header.split(";")[0] ?? "";
+}
+
+async function lastEvents(action: string, count = 1): Promise<AuditEvent[]> {
+  const events: AuditEvent[] = [];
+  for await (const row of t.runtime.audit.records.scan()) {
+    if (row.action === action) events.push(rowToEvent(row));
+  }
+  return events.slice(-count);
+}
+
+describe("/api/session", () => {
+  it("signs in: an HttpOnly, SameSite=Strict cookie, the CSRF token, the user; recorded", async () => {
+    const response = await login({ email: "Ada@Example.org", password: PASSWORD });
+    expect(response.status).toBe(200);
+    const setCookie = response.headers.get("set-cookie") ?? "";
+    expect(setCookie).toMatch(/^pb_session=[A-Za-z0-9_-]{43}; /);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    expect(setCookie).toMatch(/Path=\//);
+    expect(setCookie).not.toMatch(/Secure/); // http://broker.test
+    const body = (await response.json()) as { user: { id: string; email: string }; csrfToken: string };
+    expect(body.user).toMatchObject({ id: adaId, email: "ada@example.org", role: "admin" });
+    expect(body.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(JSON.stringify(body)).not.toMatch(/scrypt|passwordHash/);
+    const [event] = await lastEvents("login_succeeded");
+    expect(event).toMatchObject({
+      event: "authentication",
+      outcome: "success",
+      actor: { type: "user", id: adaId, auth_method: "session" },
+      target: { type: "user", id: adaId },
+      details: { second_factor: null },
+    });
+  });
+
+  it("knows the session; logs out only with the CSRF token; then the cookie is worthless", async () => {
+    const signedIn = await login({ email: "ada@example.org", password: PASSWORD });
+    const cookie = cookieOf(signedIn);
+    const { csrfToken } = (await signedIn.json()) as { csrfToken: string };
+    const me = await t.request("/api/session", { headers: { cookie } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ user: { id: adaId } });
+
+    const forged = await t.request("/api/session", { method: "DELETE", headers: { cookie } });
+    expect(forged.status).toBe(403);
+    expect(await forged.json()).toMatchObject({ code: "CsrfRejected" });
+    const wrong = await t.request("/api/session", {
+      method: "DELETE",
+      headers: { cookie, "x-csrf-token": "A".repeat(43) },
+    });
+    expect(wrong.status).toBe(403);
+
+    const out = await t.request("/api/session", {
+      method: "DELETE",
+      headers: { cookie, "x-csrf-token": csrfToken },
+    });
+    expect(out.status).toBe(204);
+    expect(out.headers.get("set-cookie")).toMatch(/^pb_session=;.*Max-Age=0/);
+    const after = await t.request("/api/session", { headers: { cookie } });
+    expect(after.status).toBe(401);
+    // No Basic challenge on the dashboard's routes: a browser would pop up its own dialog.
+    expect(after.headers.get("www-authenticate")).toBe('Session realm="PACKAGE.broker"');
+    expect(await after.json()).toMatchObject({ code: "SessionRequired" });
+    expect(await lastEvents("logout")).toMatchObject([{ actor: { id: adaId }, outcome: "success" }]);
+  });
+
+  it("refuses an unknown account and a wrong password alike, and records which it was", async () => {
+    const unknown = await login({ email: "nobody@example.org", password: PASSWORD });
+    const wrong = await login({ email: "grace@example.org", password: "not the password at all" });
+    expect([unknown.status, wrong.status]).toEqual([401, 401]);
+    const strip = (body: Record<string, unknown>) => ({ ...body, requestId: undefined });
+    expect(strip((await unknown.json()) as Record<string, unknown>)).toEqual(
+      strip((await wrong.json()) as Record<string, unknown>),
+    );
+    expect(unknown.headers.get("www-authenticate")).toBe('Session realm="PACKAGE.broker"');
+    const events = await lastEvents("login_failed", 2);
+    expect(events.map((event) => event.details)).toEqual([
+      { code: "InvalidCredentials", reason: "unknown-account" },
+      { code: "InvalidCredentials", reason: "wrong-password" },
+    ]);
+    expect(events[0]?.target).toEqual({ type: "user" });
+    expect(JSON.stringify(events)).not.toMatch(/nobody@example|grace@example/);
+  });
+
+  it.each([
+    ["another media type", "email=a", { "content-type": "application/x-www-form-urlencoded" }, 415],
+    ["broken JSON", "{", { "content-type": "application/json" }, 400],
+    [
+      "an unknown field",
+      JSON.stringify({ email: "a@b.c", password: "x", admin: true }),
+      { "content-type": "application/json" },
+      400,
+    ],
+    [
+      "a number for the e-mail",
+      JSON.stringify({ email: 5, password: "x" }),
+      { "content-type": "application/json" },
+      400,
+    ],
+    [
+      "a 1 MB password",
+      JSON.stringify({ email: "a@b.c", password: "x".repeat(1 << 20) }),
+      { "content-type": "application/json" },
+      413,
+    ],
+  ])("refuses %s clearly, and records it", async (_name, body, headers, status) => {
+    const response = await t.request("/api/session", { method: "POST", headers, body });
+    expect(response.status).toBe(status);
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+    expect(response.headers.has("set-cookie")).toBe(false);
+    const [event] = await lastEvents("login_failed");
+    expect(event).toMatchObject({ outcome: "failure", details: { reason: "malformed" } });
+  });
+
+  it("locks an account out after 10 failures, with 429 and Retry-After, and records the lockout", async () => {
+    await t.runtime.users.create({ email: "locked@example.org", role: "viewer", password: PASSWORD });
+    for (let i = 0; i < 10; i++) {
+      const response = await login({ email: "locked@example.org", password: `wrong guess number ${i}` });
+      expect(response.status).toBe(401);
+    }
+    const refused = await login({ email: "locked@example.org", password: PASSWORD });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await refused.json()).toMatchObject({ code: "LoginLocked" });
+    expect(await lastEvents("login_locked")).toMatchObject([
+      { outcome: "denied", severity: "warning", details: { code: "LoginLocked", reason: "locked" } },
+    ]);
+    t.clock.advance(11 * 60_000);
+    expect((await login({ email: "locked@example.org", password: PASSWORD })).status).toBe(200);
+  });
+});
