@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../errors/domain-error.ts";
-import { createAccessGrant, packagePatternsKey, requirePackage, requireScope } from "./access-grant.ts";
+import {
+  createAccessGrant,
+  packagePatternsKey,
+  requirePackage,
+  requirePermission,
+  sessionGrant,
+} from "./access-grant.ts";
 
 function caught(run: () => void): DomainError {
   try {
@@ -25,13 +31,30 @@ describe("AccessGrant", () => {
     expect(grant.hasScope("write")).toBe(true);
     expect(grant.hasScope("admin")).toBe(false);
     expect(() => {
-      requireScope(grant, "write");
+      requirePermission(grant, "packages:write");
     }).not.toThrow();
     const error = caught(() => {
-      requireScope(grant, "admin");
+      requirePermission(grant, "tokens:manage");
     });
     expect(error).toMatchObject({ kind: "forbidden", code: "InsufficientScope" });
     expect(error.message).toBe('this token lacks the "admin" scope');
+  });
+
+  it("gives a session its role's permissions, every package, and names the role when it refuses", () => {
+    const viewer = sessionGrant({ id: "usr_1", role: "viewer" });
+    expect([...viewer.permissions].sort()).toEqual(["packages:read", "repositories:read"]);
+    expect(viewer.canSeePackage("any/thing")).toBe(true);
+    expect(viewer.user).toEqual({ id: "usr_1", role: "viewer" });
+    const error = caught(() => {
+      requirePermission(viewer, "repositories:write");
+    });
+    expect(error).toMatchObject({
+      kind: "forbidden",
+      code: "InsufficientRole",
+      message: "the viewer role does not allow repositories:write",
+      extensions: { required_permission: "repositories:write" },
+    });
+    expect([...sessionGrant({ id: "usr_2", role: "auditor" }).permissions]).toEqual(["audit:read"]);
   });
 
   it("answers package questions with the patterns", () => {

@@ -1,9 +1,15 @@
 import { DomainError } from "../errors/domain-error.ts";
 import { compilePackagePatterns } from "./package-pattern.ts";
+import { rolePermissions, scopeFor, scopePermissions, type Permission } from "./permission.ts";
 import { grants, type TokenScope } from "./token-scope.ts";
+import type { UserRole } from "./user-role.ts";
 
-/** What an authenticated request may do: the outcome of `TokenService.authenticate`. */
+/**
+ * What an authenticated request may do: the outcome of `TokenService.authenticate`, or of a
+ * dashboard session (`sessionGrant`).
+ */
 export interface AccessGrant {
+  /** The token's id; for a session, `session:` + the user's id. */
   readonly tokenId: string;
   /** Safe to log and to show. */
   readonly fingerprint: string;
@@ -22,6 +28,10 @@ export interface AccessGrant {
   canSeePackage(name: string): boolean;
   /** Whether the token holds this scope, directly or by implication (`admin` ⊃ `write` ⊃ `read`). */
   hasScope(scope: TokenScope): boolean;
+  /** What the grant allows: a token's scopes, or a person's role, as permissions. */
+  readonly permissions: ReadonlySet<Permission>;
+  /** The person behind a session (null for a token). */
+  readonly user: { readonly id: string; readonly role: UserRole } | null;
 }
 
 export function createAccessGrant(token: {
@@ -44,19 +54,51 @@ export function createAccessGrant(token: {
     changedAt: token.changedAt ?? null,
     canSeePackage: (name: string) => matcher(name),
     hasScope: (scope: TokenScope) => grants(scopes, scope),
+    permissions: scopePermissions(scopes),
+    user: null,
   });
+}
+
+/** The grant of a dashboard session: the role's permissions, every package. */
+export function sessionGrant(user: { readonly id: string; readonly role: UserRole }): AccessGrant {
+  const permissions = rolePermissions(user.role);
+  return Object.freeze({
+    tokenId: `session:${user.id}`,
+    fingerprint: user.id,
+    scopes: Object.freeze([]),
+    patternsKey: "",
+    changedAt: null,
+    canSeePackage: () => true,
+    hasScope: () => false,
+    permissions,
+    user: Object.freeze({ id: user.id, role: user.role }),
+  });
+}
+
+/**
+ * Throws `forbidden` unless the grant allows `permission`: `InsufficientScope` for a token (with
+ * the scope to ask for), `InsufficientRole` for a person.
+ */
+export function requirePermission(grant: AccessGrant, permission: Permission): void {
+  if (grant.permissions.has(permission)) return;
+  if (grant.user !== null) {
+    throw new DomainError(
+      "forbidden",
+      "InsufficientRole",
+      `the ${grant.user.role} role does not allow ${permission}`,
+      { required_permission: permission },
+    );
+  }
+  throw new DomainError(
+    "forbidden",
+    "InsufficientScope",
+    `this token lacks the "${scopeFor(permission)}" scope`,
+  );
 }
 
 /** Patterns never contain a newline, so the sorted patterns joined by newlines identify the set. */
 export function packagePatternsKey(patterns: readonly string[]): string {
   return [...patterns].sort().join("\n");
-}
-
-/** Throws `forbidden`/`InsufficientScope` unless the grant holds the scope. */
-export function requireScope(grant: AccessGrant, scope: TokenScope): void {
-  if (!grant.hasScope(scope)) {
-    throw new DomainError("forbidden", "InsufficientScope", `this token lacks the "${scope}" scope`);
-  }
 }
 
 /** Throws `forbidden`/`PackageNotAllowed` unless the grant's package patterns cover the package. */

@@ -4,7 +4,7 @@ import { ManualClock } from "../clock/clock.ts";
 import { DomainError } from "../errors/domain-error.ts";
 import type { DatabaseHandle } from "../storage/database/database-handle.ts";
 import { TokenRecords } from "../storage/database/token-records.ts";
-import { requirePackage, requireScope } from "./access-grant.ts";
+import { requirePackage, requirePermission } from "./access-grant.ts";
 import { generateToken, hashToken } from "./token-format.ts";
 import { TokenService } from "./token-service.ts";
 
@@ -188,7 +188,7 @@ describe.each(testEngines())("TokenService on %s", (engine) => {
       expect(grant.hasScope("write")).toBe(true);
       expect(grant.hasScope("admin")).toBe(false);
       expect(() => {
-        requireScope(grant, "admin");
+        requirePermission(grant, "tokens:manage");
       }).toThrow('this token lacks the "admin" scope');
       expect(grant.canSeePackage("acme/pkg")).toBe(true);
       expect(grant.canSeePackage("ACME/Pkg")).toBe(true);

@@ -1,4 +1,4 @@
-import { requirePackage, requireScope, type AccessGrant } from "../access/access-grant.ts";
+import { requirePackage, requirePermission, type AccessGrant } from "../access/access-grant.ts";
 import type { Clock } from "../clock/clock.ts";
 import { isValidPackageName } from "../composer/package-name.ts";
 import { tryNormalizeVersion } from "../composer/version-parser.ts";
@@ -22,7 +22,7 @@ export class PackageDeletion {
   }
 
   async delete(packageName: string, version: string, grant: AccessGrant): Promise<StoredVersion> {
-    requireScope(grant, "admin");
+    requirePermission(grant, "packages:delete");
     const name = packageName.toLowerCase();
     const missing = notFound(
       "VersionNotFound",

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { newId } from "../ids/new-id.ts";
-import { requirePackage, requireScope, type AccessGrant } from "../access/access-grant.ts";
+import { requirePackage, requirePermission, type AccessGrant } from "../access/access-grant.ts";
 import type { Clock } from "../clock/clock.ts";
 import { buildVersionEntry, parseComposerJson, type ComposerJson } from "../composer/composer-json.ts";
 import { inspectDistArchive } from "../composer/dist-archive.ts";
@@ -45,7 +45,7 @@ export class PackageUpload {
   }
 
   async upload(zip: Uint8Array, grant: AccessGrant): Promise<UploadedVersion> {
-    requireScope(grant, "write");
+    requirePermission(grant, "packages:write");
     const archive = await inspectDistArchive(zip, this.#limits);
     const composerJson = parseComposerJson(archive.composerJson, {
       maxBytes: this.#limits.maxComposerJsonBytes,

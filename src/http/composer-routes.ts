@@ -24,7 +24,7 @@ const DIST_FILE = /^([0-9a-f]{40}|[0-9a-f]{64})\.zip$/;
 /** The Composer v2 repository protocol: packages.json, p2 metadata, dists, notify-batch. */
 export function composerRoutes(deps: ComposerRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const read = deps.guard("read");
+  const read = deps.guard("packages:read");
   const param = (c: Context<AppEnv>, name: string): string => c.req.param(name) ?? "";
   const p2Target = (c: Context<AppEnv>) => {
     const match = P2_FILE.exec(param(c, "file"));

@@ -55,7 +55,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { maxJsonBytes, maxUploadBytes } = deps.limits;
-  const guard = tokenGuard(deps.tokens, deps.auditing);
+  const guard = tokenGuard(deps.tokens, deps.auditing, deps.sessions);
   app.use("*", requestContext(deps.logger, deps.auditing));
   app.route("/", healthRoutes(deps.ready));
   app.route(

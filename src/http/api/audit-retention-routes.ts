@@ -10,7 +10,7 @@ const retentionChangeSchema = z.object({ days: z.record(z.string(), z.unknown())
 const legalHoldSchema = z.object({ reason: z.string() }).strict();
 
 /**
- * /api/audit/retention (admin): the retention policy, the legal hold and the purge.
+ * /api/audit/retention (`audit:read` to look, `settings:manage` to change): the retention policy, the legal hold and the purge.
  *
  * - `GET /`: days per category, the legal hold, and per category retained and purged counts,
  *   the oldest retained event and the cut-off a purge would use now.
@@ -24,24 +24,25 @@ export function auditRetentionRoutes(deps: {
   maxJsonBytes: number;
 }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const admin = deps.guard("admin");
+  const read = deps.guard("audit:read");
+  const manage = deps.guard("settings:manage");
 
-  app.get("/", admin, async (c) => c.json(await deps.retention.status()));
+  app.get("/", read, async (c) => c.json(await deps.retention.status()));
 
-  app.put("/", admin, async (c) => {
+  app.put("/", manage, async (c) => {
     const input = await readJsonBody(c, retentionChangeSchema, deps.maxJsonBytes);
     const days = await deps.retention.setDays(c.get("audit"), input.days);
     return c.json({ days });
   });
 
-  app.post("/legal-hold", admin, async (c) => {
+  app.post("/legal-hold", manage, async (c) => {
     const input = await readJsonBody(c, legalHoldSchema, deps.maxJsonBytes);
     return c.json(await deps.retention.hold(c.get("audit"), input.reason), 201);
   });
 
-  app.delete("/legal-hold", admin, async (c) => c.json(await deps.retention.release(c.get("audit"))));
+  app.delete("/legal-hold", manage, async (c) => c.json(await deps.retention.release(c.get("audit"))));
 
-  app.post("/purge", admin, async (c) => c.json(await deps.retention.purge(c.get("audit"), "manual")));
+  app.post("/purge", manage, async (c) => c.json(await deps.retention.purge(c.get("audit"), "manual")));
 
   return app;
 }

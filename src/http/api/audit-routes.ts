@@ -27,7 +27,7 @@ const TEXT = "text/plain; charset=utf-8";
  *
  * - `GET /audit/public-key` is public: it is a public key, and whoever checks a checkpoint must be
  *   able to get it without holding a token of this server (better still, save it once and pin it).
- * - `GET /audit/checkpoint` needs an admin token (it reveals the log's size and growth); when no
+ * - `GET /audit/checkpoint` needs `audit:read` (it reveals the log's size and growth); when no
  *   checkpoint was signed yet, one is signed now. 404 while the log is empty.
  */
 export function auditNoteRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
@@ -37,7 +37,7 @@ export function auditNoteRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
     c.body(`${deps.verifierKey}\n`, 200, { "content-type": TEXT, "cache-control": "public, max-age=300" }),
   );
 
-  app.get("/checkpoint", deps.guard("admin"), async (c) => {
+  app.get("/checkpoint", deps.guard("audit:read"), async (c) => {
     const checkpoint = await audited(
       c,
       "checkpoint_read",
@@ -53,7 +53,7 @@ export function auditNoteRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
 }
 
 /**
- * /api/audit: proofs and verification, admin only. Every read (also a refused one: bad
+ * /api/audit: search, export, proofs and verification (`audit:read`; raw addresses `audit:raw-ip`). Every read (also a refused one: bad
  * parameters, unknown event) is itself an `audit` event on the request's trail, committed before
  * the response is sent.
  *
@@ -72,9 +72,9 @@ export function auditNoteRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
  */
 export function auditApiRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const admin = deps.guard("admin");
+  const reader = deps.guard("audit:read");
 
-  app.get("/events", admin, async (c) => {
+  app.get("/events", reader, async (c) => {
     const q = c.req.query("q") ?? "";
     const cursor = c.req.query("cursor");
     const limitText = c.req.query("limit");
@@ -94,7 +94,7 @@ export function auditApiRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
     return c.json({ events: page.events, next_cursor: page.nextCursor });
   });
 
-  app.get("/export", admin, async (c) => {
+  app.get("/export", reader, async (c) => {
     const opened = await deps.exporter.open(c.get("audit"), {
       format: c.req.query("format") ?? "jsonl",
       q: c.req.query("q") ?? "",
@@ -114,13 +114,13 @@ export function auditApiRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
     });
   });
 
-  app.get("/events/:id/raw-ip", admin, async (c) =>
+  app.get("/events/:id/raw-ip", deps.guard("audit:raw-ip"), async (c) =>
     c.json(await deps.rawIps.readAndRecord(c.get("audit"), c.req.param("id")), 200, {
       "cache-control": "no-store",
     }),
   );
 
-  app.get("/events/:id/proof", admin, async (c) => {
+  app.get("/events/:id/proof", reader, async (c) => {
     const id = c.req.param("id");
     const sizeText = c.req.query("size");
     const proof = await audited(
@@ -134,7 +134,7 @@ export function auditApiRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
     return c.json(proof);
   });
 
-  app.get("/consistency", admin, async (c) => {
+  app.get("/consistency", reader, async (c) => {
     const fromText = c.req.query("from");
     const toText = c.req.query("to");
     const proof = await audited(
@@ -155,7 +155,7 @@ export function auditApiRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
     return c.json(proof);
   });
 
-  app.get("/verify", admin, async (c) => {
+  app.get("/verify", reader, async (c) => {
     const report = await deps.verification.verifyAndRecord(c.get("audit"));
     return c.json(report.result);
   });

@@ -17,7 +17,7 @@ export function packageRoutes(deps: {
    * The body is the zip itself (Content-Type application/zip or application/octet-stream), or a
    * multipart/form-data form whose `file` field is the zip.
    */
-  app.post("/upload", deps.guard("write"), async (c) => {
+  app.post("/upload", deps.guard("packages:write"), async (c) => {
     const header = c.req.header("content-type") ?? "";
     const type = header.toLowerCase();
     let zip: Uint8Array;
@@ -42,7 +42,7 @@ export function packageRoutes(deps: {
   });
 
   /** Deletes an uploaded version; `version` is as published (`1.2.0`) or normalized (`1.2.0.0`). */
-  app.delete("/:vendor/:project/versions/:version", deps.guard("admin"), async (c) => {
+  app.delete("/:vendor/:project/versions/:version", deps.guard("packages:delete"), async (c) => {
     const name = `${c.req.param("vendor")}/${c.req.param("project")}`;
     const deleted = await deps.packages.delete(name, c.req.param("version"), c.get("grant"), c.get("audit"));
     return c.json({

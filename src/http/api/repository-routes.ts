@@ -17,34 +17,35 @@ export function repositoryRoutes(deps: {
   maxJsonBytes: number;
 }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const admin = deps.guard("admin");
-  const write = deps.guard("write");
+  const read = deps.guard("repositories:read");
+  const change = deps.guard("repositories:write");
+  const sync = deps.guard("repositories:sync");
 
-  app.get("/", admin, async (c) => c.json({ repositories: await deps.repositories.list() }));
+  app.get("/", read, async (c) => c.json({ repositories: await deps.repositories.list() }));
 
-  app.post("/", admin, async (c) => {
+  app.post("/", change, async (c) => {
     const input = await readJsonBody(c, addRepositorySchema, deps.maxJsonBytes);
     const repository = await deps.audited.add(input, c.get("audit"));
     return c.json(repository, 201, { location: `/api/repositories/${repository.id}` });
   });
 
-  app.get("/:id", admin, async (c) => c.json(await deps.repositories.get(c.req.param("id"))));
+  app.get("/:id", read, async (c) => c.json(await deps.repositories.get(c.req.param("id"))));
 
-  app.patch("/:id", admin, async (c) => {
+  app.patch("/:id", change, async (c) => {
     const input = await readJsonBody(c, updateRepositorySchema, deps.maxJsonBytes);
     return c.json(await deps.audited.update(c.req.param("id"), input, c.get("audit")));
   });
 
-  app.delete("/:id", admin, async (c) =>
+  app.delete("/:id", change, async (c) =>
     c.json(await deps.audited.remove(c.req.param("id"), c.get("audit"))),
   );
 
-  app.get("/:id/syncs", admin, async (c) =>
+  app.get("/:id/syncs", read, async (c) =>
     c.json({ syncs: await deps.repositories.syncRuns(c.req.param("id")) }),
   );
 
   /** Runs the sync and answers with its outcome (versions added, removed, skipped, moved tags). */
-  app.post("/:id/sync", write, async (c) => {
+  app.post("/:id/sync", sync, async (c) => {
     const run = await deps.audited.sync(c.req.param("id"), c.get("audit"));
     return c.json(run, run.status === "succeeded" ? 200 : 502);
   });

@@ -9,11 +9,7 @@ import type { RequestAuditing } from "../../audit/request-auditing.ts";
 import { DomainError } from "../../errors/domain-error.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readJsonBody } from "../read-body.ts";
-
-/** The session cookie. HttpOnly (scripts never see it), SameSite=Strict, Secure over https. */
-export const SESSION_COOKIE = "pb_session";
-/** The double-submit header every state-changing request of a session must carry. */
-export const CSRF_HEADER = "x-csrf-token";
+import { CSRF_HEADER, SESSION_COOKIE } from "../session-cookie.ts";
 
 const loginSchema = z
   .object({

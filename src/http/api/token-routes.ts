@@ -38,11 +38,11 @@ export function tokenRoutes(deps: {
   maxJsonBytes: number;
 }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const admin = deps.guard("admin");
+  const manage = deps.guard("tokens:manage");
 
-  app.get("/", admin, async (c) => c.json({ tokens: await deps.tokens.list() }));
+  app.get("/", manage, async (c) => c.json({ tokens: await deps.tokens.list() }));
 
-  app.post("/", admin, async (c) => {
+  app.post("/", manage, async (c) => {
     const input = await readJsonBody(c, createTokenSchema, deps.maxJsonBytes);
     const created = await deps.audited.create(
       {
@@ -56,9 +56,9 @@ export function tokenRoutes(deps: {
     return c.json({ ...created.record, token: created.token }, 201);
   });
 
-  app.get("/:id", admin, async (c) => c.json(await deps.tokens.get(c.req.param("id"))));
+  app.get("/:id", manage, async (c) => c.json(await deps.tokens.get(c.req.param("id"))));
 
-  app.patch("/:id", admin, async (c) => {
+  app.patch("/:id", manage, async (c) => {
     const input = await readJsonBody(c, updateTokenSchema, deps.maxJsonBytes);
     const updated = await deps.audited.update(
       c.req.param("id"),
@@ -73,7 +73,7 @@ export function tokenRoutes(deps: {
     return c.json(updated);
   });
 
-  app.delete("/:id", admin, async (c) =>
+  app.delete("/:id", manage, async (c) =>
     c.json(await deps.audited.revoke(c.req.param("id"), c.get("audit"))),
   );
 
