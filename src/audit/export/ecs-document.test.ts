@@ -228,6 +228,15 @@ describe("toEcs", () => {
   it("keeps refusals apart from failed logons, and marks failed web accesses as errors", () => {
     const scopeDenied = ecsCategorization({ ...tokenRevoked, action: "scope_denied" });
     expect(scopeDenied).toEqual({ kind: "event", category: ["api"], type: ["denied"] });
+    for (const action of ["role_denied", "csrf_rejected"]) {
+      expect(ecsCategorization({ ...tokenRevoked, action })).toEqual(scopeDenied);
+    }
+    expect(ecsCategorization({ ...tokenRevoked, action: "login_failed" }).type).toEqual(["start"]);
+    expect(ecsCategorization({ ...tokenRevoked, action: "logout", outcome: "success" })).toEqual({
+      kind: "event",
+      category: ["authentication"],
+      type: ["end"],
+    });
     expect(ecsCategorization({ ...download, outcome: "failure" }).type).toEqual(["access", "error"]);
     expect(ecsCategorization({ ...download, event: "alert", action: "spike" }).kind).toBe("alert");
     // An action added later still gets its category's mapping.

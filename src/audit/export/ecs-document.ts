@@ -58,6 +58,11 @@ const ACTIONS: Readonly<Record<string, Omit<EcsCategorization, "kind">>> = {
   // outcome, like an SSH or Okta login. A valid token without the scope is an authorization
   // refusal, not a failed logon: it must not feed brute-force rules, so it is an api/denied event.
   "authentication.scope_denied": { category: ["api"], type: ["denied"] },
+  // The same for a signed-in person whose role does not allow the route, or a change without
+  // the session's CSRF token.
+  "authentication.role_denied": { category: ["api"], type: ["denied"] },
+  "authentication.csrf_rejected": { category: ["api"], type: ["denied"] },
+  "authentication.logout": { category: ["authentication"], type: ["end"] },
   "package.uploaded": { category: ["file"], type: creation },
   "package.upload_rejected": { category: ["file"], type: creation },
   "package.deleted": { category: ["file"], type: deletion },

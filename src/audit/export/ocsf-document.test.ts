@@ -392,6 +392,15 @@ describe("toOcsf", () => {
       activity_id: 99,
       status_id: 2,
     });
+    expect(toOcsf({ ...tokenRevoked, action: "role_denied" }, product)).toMatchObject({
+      class_uid: 6003,
+      activity_id: 99,
+    });
+    expect(toOcsf({ ...tokenRevoked, action: "logout", outcome: "success" }, product)).toMatchObject({
+      class_uid: 3002,
+      activity_id: 2,
+      type_uid: 300202,
+    });
     expect(
       toOcsf(
         { ...settingChanged, event: "user", action: "created", target: { type: "user", id: "u1" } },

@@ -112,6 +112,10 @@ const ACTIONS: Readonly<Record<string, OcsfClassification>> = {
   // A valid token without the needed scope is an authorization refusal of an API call, not a
   // failed logon: it must not count towards failed-logon detections.
   "authentication.scope_denied": { eventClass: API_ACTIVITY, activityId: OCSF_OTHER },
+  "authentication.role_denied": { eventClass: API_ACTIVITY, activityId: OCSF_OTHER },
+  "authentication.csrf_rejected": { eventClass: API_ACTIVITY, activityId: OCSF_OTHER },
+  // Authentication activity 2: Logoff.
+  "authentication.logout": { eventClass: AUTHENTICATION, activityId: 2 },
   "package_access.packages_json": { eventClass: API_ACTIVITY, activityId: READ },
   "package_access.metadata": { eventClass: API_ACTIVITY, activityId: READ },
   "package_access.download": { eventClass: API_ACTIVITY, activityId: READ },
