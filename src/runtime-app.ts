@@ -12,6 +12,8 @@ export function createRuntimeApp(runtime: Runtime, logger: Logger): Hono<AppEnv>
     tokens: runtime.tokens,
     auditedTokens: runtime.auditedTokens,
     sessions: runtime.sessions,
+    users: runtime.users,
+    auditedUsers: runtime.auditedUsers,
     secureCookies: runtime.config.baseUrl.startsWith("https:"),
     auditing: runtime.audit.auditing,
     catalog: runtime.catalog,

@@ -1,6 +1,6 @@
 import type { AuditTrail } from "../audit/audit-trail.ts";
 import { DomainError } from "../errors/domain-error.ts";
-import type { CreateUserInput, PublicUser, UserService } from "./user-service.ts";
+import type { CreateUserInput, PublicUser, UserPatch, UserService } from "./user-service.ts";
 
 /**
  * User changes with their `user` audit events: what the API and the CLI call. Events carry the
@@ -38,4 +38,49 @@ export class AuditedUsers {
       throw error;
     }
   }
+
+  /**
+   * A change of role, status or name: `role_changed` (severity warning: a privilege change),
+   * `blocked`, `unblocked` or `updated`, with the role and status before and after (never the
+   * name: it lives with the audit subjects).
+   */
+  async update(id: string, patch: UserPatch, trail: AuditTrail): Promise<PublicUser> {
+    let before: PublicUser | undefined;
+    try {
+      before = await this.#users.get(id);
+      const after = await this.#users.update(id, patch);
+      const action =
+        after.status !== before.status
+          ? after.status === "blocked"
+            ? "blocked"
+            : "unblocked"
+          : after.role !== before.role
+            ? "role_changed"
+            : "updated";
+      await trail.record({
+        event: "user",
+        action,
+        outcome: "success",
+        severity: action === "updated" ? "info" : "warning",
+        target: { type: "user", id },
+        details: { before: settings(before), after: settings(after) },
+      });
+      return after;
+    } catch (error) {
+      if (error instanceof DomainError) {
+        await trail.record({
+          event: "user",
+          action: "updated",
+          outcome: "failure",
+          target: before === undefined ? { type: "user" } : { type: "user", id },
+          details: { code: error.code },
+        });
+      }
+      throw error;
+    }
+  }
+}
+
+function settings(user: PublicUser): Record<string, unknown> {
+  return { role: user.role, status: user.status };
 }

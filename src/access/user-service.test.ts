@@ -88,4 +88,24 @@ describe.each(testEngines())("UserService on %s", (engine) => {
     expect(error).toMatchObject({ kind: "invalid", code });
     expect(await users.list()).toEqual([]);
   });
+
+  it("never leaves zero active admins, even when two admins demote each other at once", async () => {
+    const { users } = await open();
+    const a = await users.create({ email: "a@example.org", role: "admin" });
+    const b = await users.create({ email: "b@example.org", role: "admin" });
+    const results = await Promise.allSettled([
+      users.update(a.id, { role: "viewer" }),
+      users.update(b.id, { status: "blocked" }),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(results.find((r) => r.status === "rejected")?.reason).toMatchObject({
+      kind: "conflict",
+      code: "LastAdmin",
+    });
+    expect(await users.hasActiveAdmin()).toBe(true);
+    await expect(users.update("usr_none", { role: "viewer" })).rejects.toMatchObject({
+      code: "UserNotFound",
+    });
+    await expect(users.update(a.id, { status: "gone" })).rejects.toMatchObject({ code: "InvalidStatus" });
+  });
 });

@@ -1,6 +1,6 @@
 import type { AuditSubjects } from "../audit/privacy/audit-subjects.ts";
 import type { Clock } from "../clock/clock.ts";
-import { conflict, invalidInput } from "../errors/domain-error.ts";
+import { conflict, invalidInput, notFound, type DomainError } from "../errors/domain-error.ts";
 import { newId } from "../ids/new-id.ts";
 import type { UserRecord, UserRecords } from "../storage/database/user-records.ts";
 import { normaliseEmail } from "./email-address.ts";
@@ -20,6 +20,12 @@ export interface PublicUser {
   readonly twoFactor: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+export interface UserPatch {
+  readonly role?: unknown;
+  readonly status?: unknown;
+  readonly name?: unknown;
 }
 
 export interface CreateUserInput {
@@ -72,6 +78,32 @@ export class UserService {
     return toPublicUser(created);
   }
 
+  async get(id: string): Promise<PublicUser> {
+    const record = await this.#records.findById(id);
+    if (record === null) throw userNotFound();
+    return toPublicUser(record);
+  }
+
+  /**
+   * Changes a user's role, status (`blocked` ends their sessions at once: every request checks
+   * the status) or name. The last active admin can be neither demoted nor blocked (409 LastAdmin).
+   */
+  async update(id: string, patch: UserPatch): Promise<PublicUser> {
+    const changes = {
+      ...(patch.role === undefined ? {} : { role: parseUserRole(patch.role) }),
+      ...(patch.status === undefined ? {} : { status: parseStatus(patch.status) }),
+      ...(patch.name === undefined ? {} : { name: parseName(patch.name) }),
+    };
+    const updated = await this.#records.updateKeepingAnAdmin(id, changes, this.#clock.now().toISOString());
+    if (updated === null) throw userNotFound();
+    if (updated === "last-admin") {
+      throw conflict("LastAdmin", "this is the last active admin: make someone else admin first");
+    }
+    if (changes.name !== undefined)
+      await this.#subjects.register(id, { email: updated.email, name: updated.name });
+    return toPublicUser(updated);
+  }
+
   async list(): Promise<PublicUser[]> {
     return (await this.#records.list()).map(toPublicUser);
   }
@@ -94,6 +126,15 @@ export function toPublicUser(record: UserRecord): PublicUser {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
+}
+
+function userNotFound(): DomainError {
+  return notFound("UserNotFound", "no user has this id");
+}
+
+function parseStatus(input: unknown): "active" | "blocked" {
+  if (input === "active" || input === "blocked") return input;
+  throw invalidInput("InvalidStatus", "status must be active or blocked", { field: "status" });
 }
 
 /** A display name: optional, trimmed, at most 200 UTF-16 code units, no control characters. */

@@ -1,5 +1,7 @@
 import { Hono } from "hono";
 import type { SessionService } from "../access/session-service.ts";
+import type { AuditedUsers } from "../access/audited-users.ts";
+import type { UserService } from "../access/user-service.ts";
 import type { AuditedTokens } from "../access/audited-tokens.ts";
 import type { TokenService } from "../access/token-service.ts";
 import type { AuditReads } from "../audit/audit-reads.ts";
@@ -22,6 +24,7 @@ import { tokenRoutes } from "./api/token-routes.ts";
 import type { AppEnv } from "./app-env.ts";
 import { composerRoutes } from "./composer-routes.ts";
 import { sessionRoutes } from "./api/session-routes.ts";
+import { userRoutes } from "./api/user-routes.ts";
 import { errorResponse } from "./error-responses.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { requestContext } from "./middleware/request-context.ts";
@@ -33,6 +36,9 @@ export interface AppDeps {
   readonly auditedTokens: AuditedTokens;
   /** Dashboard sign-in (/api/session). */
   readonly sessions: SessionService;
+  /** People and roles (/api/users). */
+  readonly users: UserService;
+  readonly auditedUsers: AuditedUsers;
   /** Cookies are marked Secure when the public URL is https. */
   readonly secureCookies: boolean;
   readonly auditing: RequestAuditing;
@@ -76,6 +82,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       maxJsonBytes,
     }),
   );
+  app.route("/api/users", userRoutes({ users: deps.users, audited: deps.auditedUsers, guard, maxJsonBytes }));
   app.route(
     "/api/tokens",
     tokenRoutes({ tokens: deps.tokens, audited: deps.auditedTokens, guard, maxJsonBytes }),

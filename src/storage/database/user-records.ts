@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import { PostgresAdapter, type Kysely, type Selectable } from "kysely";
 import type { Database, UsersTable } from "./database-schema.ts";
 
 /** A stored user (the password hash and TOTP secret included: callers decide what leaves). */
@@ -102,6 +102,40 @@ export class UserRecords {
     if (patch.passwordChangedAt !== undefined) set.password_changed_at = patch.passwordChangedAt;
     await this.#db.updateTable("users").set(set).where("id", "=", id).execute();
     return this.findById(id);
+  }
+
+  /**
+   * Changes a user's role, status or name, unless that would leave no active admin: the check and
+   * the change are one transaction, with the active admins' rows locked on PostgreSQL (SQLite
+   * runs one write transaction at a time), so two admins demoting each other cannot both win.
+   * `last-admin` when refused; null when no user has this id.
+   */
+  async updateKeepingAnAdmin(
+    id: string,
+    patch: Pick<UserRecordPatch, "name" | "role" | "status">,
+    now: string,
+  ): Promise<UserRecord | "last-admin" | null> {
+    return this.#db.transaction().execute(async (trx) => {
+      let admins = trx
+        .selectFrom("users")
+        .select("id")
+        .where("role", "=", "admin")
+        .where("status", "=", "active");
+      if (trx.getExecutor().adapter instanceof PostgresAdapter) admins = admins.forUpdate();
+      const active = (await admins.execute()).map((row) => row.id);
+      const before = await trx.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+      if (before === undefined) return null;
+      const staysAdmin =
+        (patch.role ?? before.role) === "admin" && (patch.status ?? before.status) === "active";
+      if (active.includes(id) && !staysAdmin && active.length === 1) return "last-admin";
+      const set: Partial<Selectable<UsersTable>> = { updated_at: now };
+      if (patch.name !== undefined) set.name = patch.name;
+      if (patch.role !== undefined) set.role = patch.role;
+      if (patch.status !== undefined) set.status = patch.status;
+      await trx.updateTable("users").set(set).where("id", "=", id).execute();
+      const after = await trx.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+      return toUserRecord(after);
+    });
   }
 
   /**
