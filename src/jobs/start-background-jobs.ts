@@ -5,6 +5,9 @@ import { startSearchIndexer } from "../audit/search/start-search-indexer.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Runtime } from "../runtime.ts";
 
+/** How often ended sessions and old failed logins are deleted. */
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
 export interface BackgroundJobs {
   /** Stops the timers, waits for running work, and signs a last checkpoint. */
   stop(): Promise<void>;
@@ -12,8 +15,8 @@ export interface BackgroundJobs {
 
 /**
  * The server's timed work, in the one process that runs it (the single process of `serve`, or
- * the primary of several workers): checkpoint signing, the audit search indexer and the audit
- * retention purge. The purge
+ * the primary of several workers): checkpoint signing, the audit search indexer, the audit
+ * retention purge, and the pruning of ended sessions. The purge
  * also takes a database lease, so several nodes on one database purge one at a time.
  */
 export function startBackgroundJobs(runtime: Runtime, logger: Logger): BackgroundJobs {
@@ -28,8 +31,17 @@ export function startBackgroundJobs(runtime: Runtime, logger: Logger): Backgroun
   checkpointer.start();
   retention.start();
   const indexer = startSearchIndexer({ database: runtime.config.database, db: runtime.database.db, logger });
+  // Ended sessions and old failed logins: nothing reads them (every check looks at expiry and
+  // at the last 10 minutes), they only take room.
+  const pruning = setInterval(() => {
+    runtime.sessions.pruneExpired().catch((error: unknown) => {
+      logger.error({ error }, "Pruning ended sessions failed");
+    });
+  }, PRUNE_INTERVAL_MS);
+  pruning.unref();
   return {
     stop: async () => {
+      clearInterval(pruning);
       await indexer.stop();
       await retention.stop();
       await runtime.audit.log.flush();

@@ -91,7 +91,36 @@ describe("/api/session", () => {
     // No Basic challenge on the dashboard's routes: a browser would pop up its own dialog.
     expect(after.headers.get("www-authenticate")).toBe('Session realm="PACKAGE.broker"');
     expect(await after.json()).toMatchObject({ code: "SessionRequired" });
-    expect(await lastEvents("logout")).toMatchObject([{ actor: { id: adaId }, outcome: "success" }]);
+    expect(await lastEvents("logout")).toMatchObject([
+      { actor: { id: adaId }, outcome: "success", details: { everywhere: false, sessions: 1 } },
+    ]);
+    expect(await lastEvents("csrf_rejected", 2)).toMatchObject([
+      { outcome: "denied", actor: { id: adaId } },
+      { outcome: "denied", actor: { id: adaId } },
+    ]);
+  });
+
+  it("logs out everywhere: every session of the user ends, others' do not", async () => {
+    const signIn = async (email: string) => {
+      const response = await login({ email, password: PASSWORD });
+      const { csrfToken } = (await response.json()) as { csrfToken: string };
+      return { cookie: cookieOf(response), csrfToken };
+    };
+    const laptop = await signIn("ada@example.org");
+    const phone = await signIn("ada@example.org");
+    const grace = await signIn("grace@example.org");
+    const out = await t.request("/api/session?everywhere=true", {
+      method: "DELETE",
+      headers: { cookie: phone.cookie, "x-csrf-token": phone.csrfToken },
+    });
+    expect(out.status).toBe(204);
+    for (const session of [laptop, phone]) {
+      expect((await t.request("/api/session", { headers: { cookie: session.cookie } })).status).toBe(401);
+    }
+    expect((await t.request("/api/session", { headers: { cookie: grace.cookie } })).status).toBe(200);
+    const [event] = await lastEvents("logout");
+    expect(event?.details).toMatchObject({ everywhere: true });
+    expect((event?.details as { sessions: number }).sessions).toBeGreaterThanOrEqual(2);
   });
 
   it("refuses an unknown account and a wrong password alike, and records which it was", async () => {

@@ -99,26 +99,41 @@ export function sessionRoutes(deps: {
     return c.json({ user: current.user, expiresAt: current.session.expiresAt });
   });
 
+  /** Signs out; `?everywhere=true` ends every session of the user (a lost laptop). */
   app.delete("/", async (c) => {
     const current = await currentSession(c, deps.sessions);
+    const trail = deps.auditing.trail(c.get("origin"), {
+      type: "user",
+      id: current.user.id,
+      auth_method: "session",
+    });
     if (!deps.sessions.verifyCsrf(current.session, c.req.header(CSRF_HEADER))) {
+      await trail.record({
+        event: "authentication",
+        action: "csrf_rejected",
+        outcome: "denied",
+        severity: "warning",
+        target: { type: "user", id: current.user.id },
+        details: { code: "CsrfRejected" },
+      });
       throw new DomainError(
         "forbidden",
         "CsrfRejected",
         `a session's changes need its ${CSRF_HEADER} header`,
       );
     }
-    await deps.sessions.logout(getCookie(c, SESSION_COOKIE));
+    const everywhere = c.req.query("everywhere") === "true";
+    const ended = everywhere
+      ? await deps.sessions.logoutEverywhere(current.user.id)
+      : Number(await deps.sessions.logout(getCookie(c, SESSION_COOKIE)));
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure: deps.secureCookies });
-    await deps.auditing
-      .trail(c.get("origin"), { type: "user", id: current.user.id, auth_method: "session" })
-      .record({
-        event: "authentication",
-        action: "logout",
-        outcome: "success",
-        target: { type: "user", id: current.user.id },
-        details: {},
-      });
+    await trail.record({
+      event: "authentication",
+      action: "logout",
+      outcome: "success",
+      target: { type: "user", id: current.user.id },
+      details: { everywhere, sessions: ended },
+    });
     return c.body(null, 204);
   });
 
