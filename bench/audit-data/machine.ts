@@ -158,3 +158,9 @@ export async function runBench<O extends { readonly timeLimit: number }>(
     clearTimeout(timer);
   }
 }
+
+/** The benches over generated data need a database: `--sqlite FILE` (existing), `--pg-url`, or both. */
+export function requireDatabaseArguments(sqlite: string | undefined, pgUrl: string | undefined): void {
+  if (sqlite === undefined && pgUrl === undefined) throw new Error("give --sqlite and/or --pg-url");
+  if (sqlite !== undefined && !fs.existsSync(sqlite)) throw new Error(`${sqlite} does not exist`);
+}

@@ -46,6 +46,7 @@ import {
   runBench,
   waitForQuietMachine,
   textTable,
+  requireDatabaseArguments,
 } from "../audit-data/machine.ts";
 
 const HELP = `Usage: node bench/audit-export/run.ts [--sqlite FILE] [--pg-url URL] [options]
@@ -127,10 +128,7 @@ function parseOptions(argv: readonly string[]): Options | undefined {
     process.stdout.write(HELP);
     return undefined;
   }
-  if (values.sqlite === undefined && values["pg-url"] === undefined)
-    throw new Error("give --sqlite and/or --pg-url");
-  if (values.sqlite !== undefined && !fs.existsSync(values.sqlite))
-    throw new Error(`${values.sqlite} does not exist`);
+  requireDatabaseArguments(values.sqlite, values["pg-url"]);
   const subsets = values.subsets.split(",").filter(Boolean);
   for (const subset of subsets) {
     if (subset !== "all" && subset !== "filtered") throw new Error(`unknown subset ${subset}`);

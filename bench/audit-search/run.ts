@@ -35,6 +35,7 @@ import {
   runBench,
   waitForQuietMachine,
   textTable,
+  requireDatabaseArguments,
 } from "../audit-data/machine.ts";
 import { DEFAULT_WORLD, World } from "../audit-data/world.ts";
 import { benchQueries, type BenchQuery } from "./queries.ts";
@@ -106,10 +107,7 @@ function parseOptions(argv: readonly string[]): Options | undefined {
     process.stdout.write(HELP);
     return undefined;
   }
-  if (values.sqlite === undefined && values["pg-url"] === undefined)
-    throw new Error("give --sqlite and/or --pg-url");
-  if (values.sqlite !== undefined && !fs.existsSync(values.sqlite))
-    throw new Error(`${values.sqlite} does not exist`);
+  requireDatabaseArguments(values.sqlite, values["pg-url"]);
   const positive = (name: string, text: string): number => {
     const n = Number(text);
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);

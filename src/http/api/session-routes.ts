@@ -9,7 +9,7 @@ import type { RequestAuditing } from "../../audit/request-auditing.ts";
 import { DomainError } from "../../errors/domain-error.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readJsonBody } from "../read-body.ts";
-import { CSRF_HEADER, SESSION_COOKIE } from "../session-cookie.ts";
+import { requireCsrf, SESSION_COOKIE, sessionRequired } from "../session-cookie.ts";
 
 const loginSchema = z
   .object({
@@ -107,7 +107,9 @@ export function sessionRoutes(deps: {
       id: current.user.id,
       auth_method: "session",
     });
-    if (!deps.sessions.verifyCsrf(current.session, c.req.header(CSRF_HEADER))) {
+    try {
+      requireCsrf(c, deps.sessions, current.session);
+    } catch (error) {
       await trail.record({
         event: "authentication",
         action: "csrf_rejected",
@@ -116,11 +118,7 @@ export function sessionRoutes(deps: {
         target: { type: "user", id: current.user.id },
         details: { code: "CsrfRejected" },
       });
-      throw new DomainError(
-        "forbidden",
-        "CsrfRejected",
-        `a session's changes need its ${CSRF_HEADER} header`,
-      );
+      throw error;
     }
     const everywhere = c.req.query("everywhere") === "true";
     const ended = everywhere
@@ -145,12 +143,6 @@ async function currentSession(
   sessions: SessionService,
 ): Promise<NonNullable<Awaited<ReturnType<SessionService["authenticate"]>>>> {
   const current = await sessions.authenticate(getCookie(c, SESSION_COOKIE));
-  if (current === null) {
-    throw new DomainError(
-      "unauthenticated",
-      "SessionRequired",
-      "not signed in (or the session ended): sign in again",
-    );
-  }
+  if (current === null) throw sessionRequired();
   return current;
 }

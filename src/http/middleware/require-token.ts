@@ -11,7 +11,7 @@ import type { AuditTrail } from "../../audit/audit-trail.ts";
 import type { RequestAuditing } from "../../audit/request-auditing.ts";
 import { DomainError } from "../../errors/domain-error.ts";
 import type { AppEnv } from "../app-env.ts";
-import { CSRF_HEADER, isSafeMethod, SESSION_COOKIE } from "../session-cookie.ts";
+import { requireCsrf, SESSION_COOKIE, sessionRequired } from "../session-cookie.ts";
 
 /** Builds the middleware that demands a token (or a dashboard session) allowing a permission. */
 export type TokenGuard = (permission: Permission) => MiddlewareHandler<AppEnv>;
@@ -123,20 +123,8 @@ async function sessionGuard(
       : { type: "user", id: current.user.id, auth_method: "session" };
   const trail = auditing.trail(c.get("origin"), actor);
   try {
-    if (current === null) {
-      throw new DomainError(
-        "unauthenticated",
-        "SessionRequired",
-        "not signed in (or the session ended): sign in again",
-      );
-    }
-    if (!isSafeMethod(c.req.method) && !sessions.verifyCsrf(current.session, c.req.header(CSRF_HEADER))) {
-      throw new DomainError(
-        "forbidden",
-        "CsrfRejected",
-        `a session's changes need its ${CSRF_HEADER} header`,
-      );
-    }
+    if (current === null) throw sessionRequired();
+    requireCsrf(c, sessions, current.session);
     const grant = sessionGrant(current.user);
     requirePermission(grant, permission);
     c.set("grant", grant);

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { insertUsers } from "../../../test/builders/stored-users.ts";
 import { createTestDatabase, testEngines } from "../../../test/support/test-databases.ts";
 import type { DatabaseHandle } from "./database-handle.ts";
 import { RecoveryCodeRecords } from "./recovery-code-records.ts";
-import { UserRecords } from "./user-records.ts";
 
 const NOW = "2026-01-01T00:00:00.000Z";
 const hash = (n: number): string => n.toString(16).padStart(64, "0");
@@ -16,17 +16,7 @@ describe.each(testEngines())("RecoveryCodeRecords on %s", (engine) => {
 
   async function open(): Promise<RecoveryCodeRecords> {
     handle = await createTestDatabase(engine);
-    const users = new UserRecords(handle.db);
-    for (const name of ["ada", "bob"]) {
-      await users.insert({
-        id: `usr_${name}`,
-        email: `${name}@example.org`,
-        name: null,
-        role: "viewer",
-        passwordHash: null,
-        createdAt: NOW,
-      });
-    }
+    await insertUsers(handle.db, ["ada", "bob"]);
     return new RecoveryCodeRecords(handle.db);
   }
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { insertUsers } from "../../../test/builders/stored-users.ts";
 import { createTestDatabase, testEngines } from "../../../test/support/test-databases.ts";
 import type { DatabaseHandle } from "./database-handle.ts";
 import { SessionRecords, type SessionRecord } from "./session-records.ts";
-import { UserRecords } from "./user-records.ts";
 
 function newSession(overrides: Partial<SessionRecord> = {}): SessionRecord {
   return {
@@ -29,17 +29,7 @@ describe.each(testEngines())("SessionRecords on %s", (engine) => {
   /** Sessions belong to users (a foreign key): two of them. */
   async function open(): Promise<SessionRecords> {
     handle = await createTestDatabase(engine);
-    const users = new UserRecords(handle.db);
-    for (const name of ["ada", "bob"]) {
-      await users.insert({
-        id: `usr_${name}`,
-        email: `${name}@example.org`,
-        name: null,
-        role: "viewer",
-        passwordHash: null,
-        createdAt: "2026-01-01T00:00:00.000Z",
-      });
-    }
+    await insertUsers(handle.db, ["ada", "bob"]);
     return new SessionRecords(handle.db);
   }
 

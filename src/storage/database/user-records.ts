@@ -94,13 +94,7 @@ export class UserRecords {
   }
 
   async update(id: string, patch: UserRecordPatch, now: string): Promise<UserRecord | null> {
-    const set: Partial<Selectable<UsersTable>> = { updated_at: now };
-    if (patch.name !== undefined) set.name = patch.name;
-    if (patch.role !== undefined) set.role = patch.role;
-    if (patch.status !== undefined) set.status = patch.status;
-    if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
-    if (patch.passwordChangedAt !== undefined) set.password_changed_at = patch.passwordChangedAt;
-    await this.#db.updateTable("users").set(set).where("id", "=", id).execute();
+    await this.#db.updateTable("users").set(patchColumns(patch, now)).where("id", "=", id).execute();
     return this.findById(id);
   }
 
@@ -128,11 +122,7 @@ export class UserRecords {
       const staysAdmin =
         (patch.role ?? before.role) === "admin" && (patch.status ?? before.status) === "active";
       if (active.includes(id) && !staysAdmin && active.length === 1) return "last-admin";
-      const set: Partial<Selectable<UsersTable>> = { updated_at: now };
-      if (patch.name !== undefined) set.name = patch.name;
-      if (patch.role !== undefined) set.role = patch.role;
-      if (patch.status !== undefined) set.status = patch.status;
-      await trx.updateTable("users").set(set).where("id", "=", id).execute();
+      await trx.updateTable("users").set(patchColumns(patch, now)).where("id", "=", id).execute();
       const after = await trx.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
       return toUserRecord(after);
     });
@@ -172,6 +162,17 @@ export class UserRecords {
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
+}
+
+/** The columns a patch sets (the members it has), and `updated_at`. */
+function patchColumns(patch: UserRecordPatch, now: string): Partial<Selectable<UsersTable>> {
+  const set: Partial<Selectable<UsersTable>> = { updated_at: now };
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.role !== undefined) set.role = patch.role;
+  if (patch.status !== undefined) set.status = patch.status;
+  if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
+  if (patch.passwordChangedAt !== undefined) set.password_changed_at = patch.passwordChangedAt;
+  return set;
 }
 
 function toUserRecord(row: Selectable<UsersTable>): UserRecord {
