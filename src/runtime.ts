@@ -13,6 +13,7 @@ import { AuditedPackages } from "./catalog/audited-packages.ts";
 import { CatalogReader } from "./catalog/catalog-reader.ts";
 import { DistReader } from "./catalog/dist-reader.ts";
 import { InstallRecorder } from "./catalog/install-recorder.ts";
+import { PackageBrowser } from "./catalog/package-browser.ts";
 import { PackageDeletion } from "./catalog/package-deletion.ts";
 import { PackageUpload } from "./catalog/package-upload.ts";
 import { systemClock, type Clock } from "./clock/clock.ts";
@@ -30,8 +31,20 @@ import { SessionRecords } from "./storage/database/session-records.ts";
 import { LoginFailureRecords } from "./storage/database/login-failure-records.ts";
 import { RecoveryCodeRecords } from "./storage/database/recovery-code-records.ts";
 import { SessionService } from "./access/session-service.ts";
+import { TwoFactorService } from "./access/two-factor-service.ts";
+import { SettingsService } from "./settings/settings-service.ts";
+import { TwoFactorRecords } from "./storage/database/two-factor-records.ts";
 import { UserService } from "./access/user-service.ts";
 import { AuditedUsers } from "./access/audited-users.ts";
+import { LoginLockout } from "./access/login-lockout.ts";
+import { AccountLinks } from "./access/account-links.ts";
+import { AuditedAccountLinks } from "./access/audited-account-links.ts";
+import { AuditedPasswordChanges } from "./access/audited-password-changes.ts";
+import { PasswordChanges } from "./access/password-changes.ts";
+import type { Mailer } from "./mail/mailer.ts";
+import { SmtpMailer } from "./mail/smtp-mailer.ts";
+import { logMailDeliveryFailed } from "./observability/log-events.ts";
+import { AccountStores } from "./storage/database/account-stores.ts";
 import { AuditSubjectRecords } from "./storage/database/audit-subject-records.ts";
 import { InstallCountRecords } from "./storage/database/install-count-records.ts";
 import { migrateToLatest, type MigrationOutcome } from "./storage/database/migrate-to-latest.ts";
@@ -61,6 +74,8 @@ export interface Runtime {
   readonly dists: DistReader;
   readonly installs: InstallRecorder;
   readonly packages: AuditedPackages;
+  /** Package lists, versions and download counts, filtered by the caller's grant. */
+  readonly packageBrowser: PackageBrowser;
   readonly repositories: RepositoryService;
   readonly auditedRepositories: AuditedRepositories;
   readonly auditedTokens: AuditedTokens;
@@ -71,8 +86,18 @@ export interface Runtime {
   readonly auditSubjects: AuditSubjects;
   readonly users: UserService;
   readonly auditedUsers: AuditedUsers;
+  /** Invitations, the first-run setup link, admins' password resets (docs/accounts.md). */
+  readonly accountLinks: AccountLinks;
+  /** The same with their `user` audit events: what the API and the CLI call. */
+  readonly auditedAccountLinks: AuditedAccountLinks;
+  /** A signed-in person's change of their own password, with its audit event. */
+  readonly auditedPasswordChanges: AuditedPasswordChanges;
   /** Sign-in: passwords, second factors, lockout, browser sessions. */
   readonly sessions: SessionService;
+  /** Runtime settings (docs/settings.md); also the 2FA policy that sign-in reads. */
+  readonly settings: SettingsService;
+  /** Each person's 2FA: enrolment, turning it off, recovery codes, an admin's reset. */
+  readonly twoFactor: TwoFactorService;
   /** Waits for pending audit events, then closes the database. */
   close(): Promise<void>;
 }
@@ -163,6 +188,31 @@ export async function openRuntime(
     const auditSubjects = new AuditSubjects(new AuditSubjectRecords(db), clock);
     const userRecords = new UserRecords(db);
     const users = new UserService({ records: userRecords, clock, subjects: auditSubjects });
+    const mailer: Mailer | null = config.smtp === null ? null : new SmtpMailer(config.smtp);
+    const accountStores = new AccountStores(db);
+    const accountLinks = new AccountLinks({
+      stores: accountStores,
+      subjects: auditSubjects,
+      clock,
+      baseUrl: config.baseUrl,
+      mailer,
+      onDeliveryFailed: (failure) => {
+        logMailDeliveryFailed(logger, failure);
+      },
+    });
+    const auditRetention = new AuditRetention({
+      settings: new SettingsRecords(db),
+      purges: new AuditPurgeRecords(db),
+      leases: new JobLeaseRecords(db),
+      clock,
+    });
+    const settings = new SettingsService({
+      records: new SettingsRecords(db),
+      retention: auditRetention,
+      users: userRecords,
+      leases: new JobLeaseRecords(db),
+      clock,
+    });
     return {
       config,
       database,
@@ -173,6 +223,7 @@ export async function openRuntime(
       catalog: new CatalogReader({ records: catalogRecords, baseUrl: config.baseUrl }),
       dists: new DistReader({ records: catalogRecords, blobs }),
       installs: new InstallRecorder({ catalog: catalogRecords, counts: installCounts, clock }),
+      packageBrowser: new PackageBrowser({ catalog: catalogRecords, installs: installCounts, clock }),
       packages: new AuditedPackages({
         uploads,
         deletion: new PackageDeletion({ records: catalogRecords, blobs, clock }),
@@ -181,15 +232,23 @@ export async function openRuntime(
       auditedRepositories: new AuditedRepositories(repositories),
       installCounts,
       audit,
-      auditRetention: new AuditRetention({
-        settings: new SettingsRecords(db),
-        purges: new AuditPurgeRecords(db),
-        leases: new JobLeaseRecords(db),
-        clock,
-      }),
+      auditRetention,
       auditSubjects,
       users,
       auditedUsers: new AuditedUsers(users),
+      accountLinks,
+      auditedAccountLinks: new AuditedAccountLinks(accountLinks, audit.log),
+      auditedPasswordChanges: new AuditedPasswordChanges(
+        new PasswordChanges({
+          stores: accountStores,
+          clock,
+          lockout: new LoginLockout({
+            failures: new LoginFailureRecords(db),
+            clock,
+            policy: config.loginLockout,
+          }),
+        }),
+      ),
       sessions: new SessionService({
         users: userRecords,
         sessions: new SessionRecords(db),
@@ -197,10 +256,24 @@ export async function openRuntime(
         recoveryCodes: new RecoveryCodeRecords(db),
         secretBox: secrets,
         clock,
+        twoFactorPolicy: settings,
+        lockout: config.loginLockout,
+      }),
+      settings,
+      twoFactor: new TwoFactorService({
+        users: userRecords,
+        recoveryCodes: new RecoveryCodeRecords(db),
+        twoFactor: new TwoFactorRecords(db),
+        failures: new LoginFailureRecords(db),
+        secretBox: secrets,
+        clock,
+        policy: settings,
+        lockout: config.loginLockout,
       }),
       close: async () => {
         await audit.log.flush();
         await tokens.drain();
+        mailer?.close();
         await database.close();
       },
     };

@@ -7,6 +7,7 @@ import {
   requirePermission,
   sessionGrant,
 } from "./access-grant.ts";
+import { permissions } from "./permission.ts";
 
 function caught(run: () => void): DomainError {
   try {
@@ -78,6 +79,58 @@ describe("AccessGrant", () => {
     expect(own.hasScope("admin")).toBe(false);
     expect(Object.isFrozen(own)).toBe(true);
     expect(own.canSeePackage("anything/at-all")).toBe(true);
+  });
+
+  it("tells a token from a session", () => {
+    expect(grant).toMatchObject({ via: "token", tokenId: "01TOKEN", user: null });
+    expect(sessionGrant({ id: "usr_1", role: "admin" })).toMatchObject({
+      via: "session",
+      tokenId: "session:usr_1",
+      user: { id: "usr_1", role: "admin" },
+    });
+  });
+
+  it("narrows a personal token to its owner's role, and says which of the two refuses", () => {
+    const personal = (
+      role: "admin" | "maintainer" | "auditor" | "viewer",
+      scopes: ("read" | "write" | "admin")[],
+    ) =>
+      createAccessGrant({
+        tokenId: "01OWNED",
+        fingerprint: "pb_abcd…wxyz",
+        scopes,
+        packagePatterns: [],
+        owner: { id: "usr_9", role },
+      });
+    const viewer = personal("viewer", ["admin"]);
+    expect([...viewer.permissions].sort()).toEqual(["packages:read", "repositories:read"]);
+    expect(viewer).toMatchObject({ via: "token", tokenId: "01OWNED", user: { id: "usr_9", role: "viewer" } });
+    expect(viewer.scopes).toEqual(["admin"]);
+    expect([viewer.hasScope("read"), viewer.hasScope("write"), viewer.hasScope("admin")]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect(
+      caught(() => {
+        requirePermission(viewer, "tokens:manage");
+      }),
+    ).toMatchObject({
+      kind: "forbidden",
+      code: "InsufficientRole",
+      message: "this token's owner has the viewer role, which does not allow tokens:manage",
+      extensions: { required_permission: "tokens:manage" },
+    });
+    // The role would allow it; the scope does not: the token is told which scope to get.
+    expect(
+      caught(() => {
+        requirePermission(personal("maintainer", ["write"]), "packages:delete");
+      }),
+    ).toMatchObject({ code: "InsufficientScope", message: 'this token lacks the "admin" scope' });
+    expect([...personal("auditor", ["admin"]).permissions]).toEqual(["audit:read"]);
+    expect(personal("auditor", ["read", "write"]).permissions.size).toBe(0);
+    expect(personal("admin", ["admin"]).permissions.size).toBe(permissions.length);
+    expect(Object.isFrozen(viewer.user)).toBe(true);
   });
 
   it("keys equal pattern sets equally, whatever their order", () => {

@@ -1,18 +1,27 @@
 import { DomainError } from "../errors/domain-error.ts";
 import { compilePackagePatterns } from "./package-pattern.ts";
-import { rolePermissions, scopeFor, scopePermissions, type Permission } from "./permission.ts";
-import { grants, type TokenScope } from "./token-scope.ts";
+import { coversScope, rolePermissions, scopeFor, tokenPermissions, type Permission } from "./permission.ts";
+import type { TokenScope } from "./token-scope.ts";
 import type { UserRole } from "./user-role.ts";
+
+/** The person behind a grant: a dashboard session's user, or a personal token's owner. */
+export interface GrantUser {
+  readonly id: string;
+  readonly role: UserRole;
+}
 
 /**
  * What an authenticated request may do: the outcome of `TokenService.authenticate`, or of a
  * dashboard session (`sessionGrant`).
  */
 export interface AccessGrant {
+  /** How the request authenticated: an API token (personal or not) or a dashboard session. */
+  readonly via: "token" | "session";
   /** The token's id; for a session, `session:` + the user's id. */
   readonly tokenId: string;
   /** Safe to log and to show. */
   readonly fingerprint: string;
+  /** The token's scopes as stored (for a personal token `permissions` may be narrower); none for a session. */
   readonly scopes: readonly TokenScope[];
   /**
    * Identifies the token's package patterns: grants with equal keys see exactly the same packages
@@ -26,12 +35,19 @@ export interface AccessGrant {
   readonly changedAt: string | null;
   /** Whether the token's package patterns let it see this package. */
   canSeePackage(name: string): boolean;
-  /** Whether the token holds this scope, directly or by implication (`admin` ⊃ `write` ⊃ `read`). */
+  /**
+   * Whether a token's grant covers everything this scope grants (`admin` ⊃ `write` ⊃ `read`). For
+   * a personal token this is checked against `permissions`, the scopes narrowed by the owner's
+   * role: a viewer's `admin` token does not have `admin`. Always false for a session.
+   */
   hasScope(scope: TokenScope): boolean;
-  /** What the grant allows: a token's scopes, or a person's role, as permissions. */
+  /**
+   * What the grant allows: a token's scopes as permissions, narrowed for a personal token to those
+   * its owner's role allows; or a person's role.
+   */
   readonly permissions: ReadonlySet<Permission>;
-  /** The person behind a session (null for a token). */
-  readonly user: { readonly id: string; readonly role: UserRole } | null;
+  /** The person behind a session, or the owner of a personal token; null for an unowned token. */
+  readonly user: GrantUser | null;
 }
 
 export function createAccessGrant(token: {
@@ -43,26 +59,32 @@ export function createAccessGrant(token: {
   /** A compiled matcher for `packagePatterns`, when the caller has one already. */
   readonly matcher?: (name: string) => boolean;
   readonly changedAt?: string | null;
+  /** The owner of a personal token: the grant is never wider than the owner's role. */
+  readonly owner?: GrantUser | null;
 }): AccessGrant {
   const matcher = token.matcher ?? compilePackagePatterns(token.packagePatterns);
   const scopes = Object.freeze([...token.scopes]);
+  const owner = token.owner ?? null;
+  const permissions = tokenPermissions(scopes, owner?.role ?? null);
   return Object.freeze({
+    via: "token",
     tokenId: token.tokenId,
     fingerprint: token.fingerprint,
     scopes,
     patternsKey: packagePatternsKey(token.packagePatterns),
     changedAt: token.changedAt ?? null,
     canSeePackage: (name: string) => matcher(name),
-    hasScope: (scope: TokenScope) => grants(scopes, scope),
-    permissions: scopePermissions(scopes),
-    user: null,
+    hasScope: (scope: TokenScope) => coversScope(permissions, scope),
+    permissions,
+    user: owner === null ? null : Object.freeze({ id: owner.id, role: owner.role }),
   });
 }
 
 /** The grant of a dashboard session: the role's permissions, every package. */
-export function sessionGrant(user: { readonly id: string; readonly role: UserRole }): AccessGrant {
+export function sessionGrant(user: GrantUser): AccessGrant {
   const permissions = rolePermissions(user.role);
   return Object.freeze({
+    via: "session",
     tokenId: `session:${user.id}`,
     fingerprint: user.id,
     scopes: Object.freeze([]),
@@ -76,16 +98,20 @@ export function sessionGrant(user: { readonly id: string; readonly role: UserRol
 }
 
 /**
- * Throws `forbidden` unless the grant allows `permission`: `InsufficientScope` for a token (with
- * the scope to ask for), `InsufficientRole` for a person.
+ * Throws `forbidden` unless the grant allows `permission`: `InsufficientRole` for a person, and for
+ * a personal token whose owner's role does not allow it (a wider scope would not help);
+ * `InsufficientScope` for any other token (with the scope to ask for).
  */
 export function requirePermission(grant: AccessGrant, permission: Permission): void {
   if (grant.permissions.has(permission)) return;
-  if (grant.user !== null) {
+  const user = grant.user;
+  if (user !== null && (grant.via === "session" || !rolePermissions(user.role).has(permission))) {
     throw new DomainError(
       "forbidden",
       "InsufficientRole",
-      `the ${grant.user.role} role does not allow ${permission}`,
+      grant.via === "session"
+        ? `the ${user.role} role does not allow ${permission}`
+        : `this token's owner has the ${user.role} role, which does not allow ${permission}`,
       { required_permission: permission },
     );
   }

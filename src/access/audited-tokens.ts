@@ -1,9 +1,11 @@
 import type { AuditTrail } from "../audit/audit-trail.ts";
-import type { CreateTokenInput, PublicToken, TokenPatch, TokenService } from "./token-service.ts";
+import type { CreateTokenInput, PublicToken, OwnedBy, TokenPatch, TokenService } from "./token-service.ts";
 
 /**
  * Token changes with their `token` audit events: what the API and the CLI call. Each event is
- * committed before the call returns. Secrets and hashes never enter an event; the fingerprint does.
+ * committed before the call returns. Secrets and hashes never enter an event; the fingerprint does,
+ * and for a personal token the owner's user id. `owned` (`{ ownerId }`) limits a change to one
+ * person's own tokens, as in `TokenService`.
  */
 export class AuditedTokens {
   readonly #tokens: TokenService;
@@ -19,14 +21,14 @@ export class AuditedTokens {
       action: "created",
       outcome: "success",
       target: tokenTarget(created.record),
-      details: { after: tokenSettings(created.record) },
+      details: { after: { ...tokenSettings(created.record), owner: created.record.owner?.id ?? null } },
     });
     return created;
   }
 
-  async update(id: string, patch: TokenPatch, trail: AuditTrail): Promise<PublicToken> {
-    const before = await this.#tokens.get(id);
-    const after = await this.#tokens.update(id, patch);
+  async update(id: string, patch: TokenPatch, trail: AuditTrail, owned: OwnedBy = {}): Promise<PublicToken> {
+    const before = await this.#tokens.get(id, owned);
+    const after = await this.#tokens.update(id, patch, owned);
     await trail.record({
       event: "token",
       action: "updated",
@@ -37,8 +39,8 @@ export class AuditedTokens {
     return after;
   }
 
-  async revoke(id: string, trail: AuditTrail): Promise<PublicToken> {
-    const revoked = await this.#tokens.revoke(id);
+  async revoke(id: string, trail: AuditTrail, owned: OwnedBy = {}): Promise<PublicToken> {
+    const revoked = await this.#tokens.revoke(id, owned);
     await trail.record({
       event: "token",
       action: "revoked",

@@ -1,6 +1,6 @@
 import type { AuditTrail } from "../audit/audit-trail.ts";
 import { DomainError } from "../errors/domain-error.ts";
-import type { CreateUserInput, PublicUser, UserPatch, UserService } from "./user-service.ts";
+import type { CreateUserInput, DeletedUser, PublicUser, UserPatch, UserService } from "./user-service.ts";
 
 /**
  * User changes with their `user` audit events: what the API and the CLI call. Events carry the
@@ -73,6 +73,45 @@ export class AuditedUsers {
           action: "updated",
           outcome: "failure",
           target: before === undefined ? { type: "user" } : { type: "user", id },
+          details: { code: error.code },
+        });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes a user (see `UserService.delete`): `deleted`, severity warning, with the role and
+   * status before, how many of their tokens were revoked and sessions ended. A refused deletion
+   * (`LastAdmin`, `UserNotFound`) is recorded with outcome failure and its code.
+   */
+  async delete(id: string, trail: AuditTrail): Promise<DeletedUser> {
+    let known = false;
+    try {
+      await this.#users.get(id);
+      known = true;
+      const deleted = await this.#users.delete(id);
+      await trail.record({
+        event: "user",
+        action: "deleted",
+        outcome: "success",
+        severity: "warning",
+        target: { type: "user", id },
+        details: {
+          before: settings(deleted.user),
+          revoked_tokens: deleted.revokedTokens,
+          ended_sessions: deleted.endedSessions,
+        },
+      });
+      return deleted;
+    } catch (error) {
+      if (error instanceof DomainError) {
+        await trail.record({
+          event: "user",
+          action: "deleted",
+          outcome: "failure",
+          severity: "warning",
+          target: known ? { type: "user", id } : { type: "user" },
           details: { code: error.code },
         });
       }

@@ -60,6 +60,25 @@ export function rolePermissions(role: UserRole): ReadonlySet<Permission> {
   return new Set(ROLE_PERMISSIONS[role]);
 }
 
+/**
+ * What a token may do: its scopes' permissions, and for a personal token only those its owner's
+ * role allows too. Computed on every request, so a role change narrows the owner's tokens at once.
+ */
+export function tokenPermissions(
+  scopes: readonly TokenScope[],
+  ownerRole: UserRole | null,
+): ReadonlySet<Permission> {
+  const granted = scopePermissions(scopes);
+  if (ownerRole === null) return granted;
+  const allowed = ROLE_PERMISSIONS[ownerRole];
+  return new Set([...granted].filter((permission) => allowed.includes(permission)));
+}
+
+/** Whether holding `permissions` covers everything `scope` grants. */
+export function coversScope(permissions: ReadonlySet<Permission>, scope: TokenScope): boolean {
+  return SCOPE_PERMISSIONS[scope].every((permission) => permissions.has(permission));
+}
+
 /** The narrowest scope that grants `permission` (what a refused token is told to get). */
 export function scopeFor(permission: Permission): TokenScope {
   if (SCOPE_PERMISSIONS.read.includes(permission)) return "read";

@@ -1,18 +1,21 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Secret, TOTP } from "otpauth";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { recordingTrail, userTrail } from "../../test/builders/recording-trail.ts";
 import { createTestDatabase, testEngines } from "../../test/support/test-databases.ts";
 import { ManualClock } from "../clock/clock.ts";
 import type { DatabaseHandle } from "../storage/database/database-handle.ts";
 import { LoginFailureRecords } from "../storage/database/login-failure-records.ts";
 import { RecoveryCodeRecords } from "../storage/database/recovery-code-records.ts";
 import { SessionRecords } from "../storage/database/session-records.ts";
+import { TwoFactorRecords } from "../storage/database/two-factor-records.ts";
 import { UserRecords, type UserRecord } from "../storage/database/user-records.ts";
 import type { LoginLockoutPolicy } from "./login-lockout.ts";
 import { LoginRefused } from "./login-refused.ts";
 import { hashPassword, parsePasswordHash, verifyPassword } from "./password-hash.ts";
 import { SecretBox } from "./secret-box.ts";
 import { INVALID_CREDENTIALS_MESSAGE, SessionService, type LoginInput } from "./session-service.ts";
+import { TwoFactorService } from "./two-factor-service.ts";
 
 const PASSWORD = "correct horse battery staple";
 const SECOND = 1000;
@@ -47,6 +50,9 @@ async function refusal(promise: Promise<unknown>): Promise<LoginRefused> {
 
 interface Fixture {
   service: SessionService;
+  twoFactor: TwoFactorService;
+  /** The 2FA policy the services read; `reads` counts how often they asked. */
+  policy: { required: boolean; reads: number };
   clock: ManualClock;
   users: UserRecords;
   sessions: SessionRecords;
@@ -72,14 +78,33 @@ describe.each(testEngines())("SessionService on %s", (engine) => {
     const sessions = new SessionRecords(handle.db);
     const recoveryCodes = new RecoveryCodeRecords(handle.db);
     const clock = new ManualClock("2026-03-02T09:00:00.000Z");
+    const secretBox = new SecretBox(randomBytes(32));
+    const failures = new LoginFailureRecords(handle.db);
+    const policy = { required: false, reads: 0 };
+    const twoFactorPolicy = {
+      requireTwoFactor: () => {
+        policy.reads += 1;
+        return Promise.resolve(policy.required);
+      },
+    };
     const service = new SessionService({
       users,
       sessions,
-      failures: new LoginFailureRecords(handle.db),
+      failures,
       recoveryCodes,
-      secretBox: new SecretBox(randomBytes(32)),
+      secretBox,
       clock,
+      twoFactorPolicy,
       ...(options.lockout === undefined ? {} : { lockout: options.lockout }),
+    });
+    const twoFactor = new TwoFactorService({
+      users,
+      recoveryCodes,
+      twoFactor: new TwoFactorRecords(handle.db),
+      failures,
+      secretBox,
+      clock,
+      policy: twoFactorPolicy,
     });
     const add = async (name: string, hash: string | null): Promise<UserRecord> => {
       const user = await users.insert({
@@ -100,7 +125,7 @@ describe.each(testEngines())("SessionService on %s", (engine) => {
       clock.now().toISOString(),
     ))!;
     const cyd = await add("cyd", null);
-    return { service, clock, users, sessions, recoveryCodes, ada, bob, cyd };
+    return { service, twoFactor, policy, clock, users, sessions, recoveryCodes, ada, bob, cyd };
   }
 
   const login = (service: SessionService, input: Partial<LoginInput> = {}) =>
@@ -114,8 +139,12 @@ describe.each(testEngines())("SessionService on %s", (engine) => {
 
   /** Turns 2FA on for Ada; the clock is moved past the step of the confirming code. */
   async function enableTotp(f: Fixture): Promise<{ secret: string; recoveryCodes: string[] }> {
-    const { secret } = await f.service.beginTotp(f.ada.id);
-    const { recoveryCodes } = await f.service.confirmTotp(f.ada.id, totpCode(secret, f.clock.now()));
+    const { secret } = await f.twoFactor.beginTotp(f.ada.id);
+    const { recoveryCodes } = await f.twoFactor.confirmTotp(
+      f.ada.id,
+      totpCode(secret, f.clock.now()),
+      userTrail(f.ada.id),
+    );
     f.clock.advance(30 * SECOND);
     return { secret, recoveryCodes };
   }
@@ -128,6 +157,7 @@ describe.each(testEngines())("SessionService on %s", (engine) => {
     expect(result.csrfToken).not.toBe(result.sessionToken);
     expect(result.expiresAt).toBe("2026-03-02T21:00:00.000Z");
     expect(result.secondFactor).toBeNull();
+    expect(result.twoFactorEnrolmentRequired).toBe(false);
     expect(result.user).toMatchObject({ id: f.ada.id, email: "ada@example.org", twoFactor: false });
     expect(result.user).not.toHaveProperty("passwordHash");
 
@@ -235,46 +265,6 @@ describe.each(testEngines())("SessionService on %s", (engine) => {
     await login(f.service, { ipAddress: "198.51.100.7" });
   });
 
-  it("enrols TOTP: sealed secret, enabled by a first code, recovery codes handed out once", async () => {
-    const f = await open();
-    const { secret, uri } = await f.service.beginTotp(f.ada.id);
-    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
-    expect(uri).toMatch(/^otpauth:\/\/totp\/PACKAGE\.broker:ada%40example\.org\?/);
-    const pending = (await f.users.findById(f.ada.id))!;
-    expect(pending.totpSecret).toMatch(/^v1\./);
-    expect(pending.totpSecret).not.toContain(secret);
-    expect(pending.totpEnabledAt).toBeNull();
-    // Not enabled yet: the password alone still signs in.
-    expect((await login(f.service)).user.twoFactor).toBe(false);
-
-    await expect(f.service.confirmTotp(f.ada.id, "000000")).rejects.toMatchObject({
-      kind: "invalid",
-      code: "InvalidTwoFactorCode",
-    });
-    await expect(f.service.confirmTotp(f.ada.id, { code: 1 })).rejects.toMatchObject({
-      code: "InvalidTwoFactorCode",
-    });
-    const { recoveryCodes } = await f.service.confirmTotp(f.ada.id, totpCode(secret, f.clock.now()));
-    expect(recoveryCodes).toHaveLength(10);
-    expect(recoveryCodes[0]).toMatch(/^[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}$/);
-    expect(await f.recoveryCodes.countUnused(f.ada.id)).toBe(10);
-    expect((await f.users.findById(f.ada.id))?.totpEnabledAt).toBe("2026-03-02T09:00:00.000Z");
-
-    await expect(f.service.beginTotp(f.ada.id)).rejects.toMatchObject({ code: "TwoFactorAlreadyEnabled" });
-    await expect(f.service.confirmTotp(f.ada.id, "123456")).rejects.toMatchObject({
-      kind: "conflict",
-      code: "TwoFactorAlreadyEnabled",
-    });
-    await expect(f.service.confirmTotp(f.bob.id, "123456")).rejects.toMatchObject({
-      kind: "conflict",
-      code: "TwoFactorNotStarted",
-    });
-    await expect(f.service.beginTotp("usr_nobody")).rejects.toMatchObject({
-      kind: "not-found",
-      code: "UserNotFound",
-    });
-  });
-
   it("asks for the second factor only after the right password, and accepts each TOTP code once", async () => {
     const f = await open({ lockout: { maxFailures: 3, windowMs: 10 * MINUTE } });
     const { secret } = await enableTotp(f);
@@ -360,15 +350,80 @@ describe.each(testEngines())("SessionService on %s", (engine) => {
     expect(await f.recoveryCodes.countUnused(f.ada.id)).toBe(8);
   });
 
-  it("turns 2FA off, forgetting the secret and the recovery codes", async () => {
+  it("opens an enrolment-only session for someone without 2FA while the policy requires it", async () => {
     const f = await open();
-    await enableTotp(f);
-    await f.service.disableTotp(f.ada.id);
-    const stored = (await f.users.findById(f.ada.id))!;
-    expect([stored.totpSecret, stored.totpEnabledAt]).toEqual([null, null]);
-    expect(await f.recoveryCodes.countUnused(f.ada.id)).toBe(0);
-    expect((await login(f.service)).secondFactor).toBeNull();
-    await expect(f.service.disableTotp("usr_nobody")).rejects.toMatchObject({ code: "UserNotFound" });
+    const before = await login(f.service);
+    expect(before.twoFactorEnrolmentRequired).toBe(false);
+    f.policy.required = true;
+
+    const restricted = await login(f.service);
+    expect(restricted).toMatchObject({ secondFactor: null, twoFactorEnrolmentRequired: true });
+    expect((await f.service.authenticate(restricted.sessionToken))?.session.twoFactorEnrolmentRequired).toBe(
+      true,
+    );
+    // A session opened before the policy was turned on is held to it from its next request.
+    expect((await f.service.authenticate(before.sessionToken))?.session.twoFactorEnrolmentRequired).toBe(
+      true,
+    );
+    // The wrong password is still refused: the policy opens nothing without the password.
+    expect(await refusal(login(f.service, { password: "wrong horse battery staple" }))).toMatchObject({
+      code: "InvalidCredentials",
+    });
+
+    // Enrolling from the restricted session lifts the restriction of that very session.
+    const { secret } = await enableTotp(f);
+    const after = await f.service.authenticate(restricted.sessionToken);
+    expect(after?.session.twoFactorEnrolmentRequired).toBe(false);
+    expect(after?.user.twoFactor).toBe(true);
+    // From now on the second factor is asked for, and the session is a full one.
+    expect(await refusal(login(f.service))).toMatchObject({ code: "TwoFactorRequired" });
+    const full = await login(f.service, { code: totpCode(secret, f.clock.now()) });
+    expect(full).toMatchObject({ secondFactor: "totp", twoFactorEnrolmentRequired: false });
+
+    // Turning the policy off lifts it for everyone else too.
+    const cyd = await f.users.update(f.cyd.id, { passwordHash }, f.clock.now().toISOString());
+    expect(cyd?.totpEnabledAt).toBeNull();
+    const cydSession = await login(f.service, { email: "cyd@example.org" });
+    expect(cydSession.twoFactorEnrolmentRequired).toBe(true);
+    f.policy.required = false;
+    expect((await f.service.authenticate(cydSession.sessionToken))?.session.twoFactorEnrolmentRequired).toBe(
+      false,
+    );
+  });
+
+  it("reads the policy only for people without 2FA", async () => {
+    const f = await open();
+    const { secret } = await enableTotp(f);
+    f.policy.required = true;
+    f.policy.reads = 0;
+    const { sessionToken } = await login(f.service, { code: totpCode(secret, f.clock.now()) });
+    for (let i = 0; i < 3; i++) await f.service.authenticate(sessionToken);
+    expect(f.policy.reads).toBe(0);
+  });
+
+  it("keeps the enrolment-only session to enrolment: nothing but TOTP set-up works for it", async () => {
+    const f = await open();
+    f.policy.required = true;
+    const { sessionToken } = await login(f.service);
+    const current = (await f.service.authenticate(sessionToken))!;
+    expect(current.session.twoFactorEnrolmentRequired).toBe(true);
+    const trail = userTrail(f.ada.id);
+    // There is nothing to turn off, and no codes to renew: only enrolment is open.
+    await expect(f.twoFactor.disableTotp(f.ada.id, { password: PASSWORD }, trail)).rejects.toMatchObject({
+      code: "TwoFactorNotEnabled",
+    });
+    await expect(
+      f.twoFactor.regenerateRecoveryCodes(f.ada.id, { code: "123456" }, trail),
+    ).rejects.toMatchObject({
+      code: "TwoFactorNotEnabled",
+    });
+    expect(trail.events.map((event) => [event.action, event.outcome])).toEqual([
+      ["two_factor_disabled", "failure"],
+      ["recovery_codes_regenerated", "failure"],
+    ]);
+    const { secret } = await f.twoFactor.beginTotp(f.ada.id);
+    await f.twoFactor.confirmTotp(f.ada.id, totpCode(secret, f.clock.now()), recordingTrail());
+    expect((await f.service.authenticate(sessionToken))?.session.twoFactorEnrolmentRequired).toBe(false);
   });
 
   it("authenticates a session, touching it at most once a minute, until 2 idle hours", async () => {
@@ -377,7 +432,12 @@ describe.each(testEngines())("SessionService on %s", (engine) => {
     const idHash = sha256(sessionToken);
     const first = await f.service.authenticate(sessionToken);
     expect(first?.user.id).toBe(f.ada.id);
-    expect(first?.session).toMatchObject({ idHash, userId: f.ada.id, expiresAt: "2026-03-02T21:00:00.000Z" });
+    expect(first?.session).toMatchObject({
+      idHash,
+      userId: f.ada.id,
+      expiresAt: "2026-03-02T21:00:00.000Z",
+      twoFactorEnrolmentRequired: false,
+    });
 
     f.clock.advance(59 * SECOND);
     await f.service.authenticate(sessionToken);

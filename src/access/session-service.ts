@@ -1,6 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../clock/clock.ts";
-import { conflict, DomainError, invalidInput, notFound } from "../errors/domain-error.ts";
 import type { LoginFailureRecords } from "../storage/database/login-failure-records.ts";
 import type { RecoveryCodeRecords } from "../storage/database/recovery-code-records.ts";
 import type { SessionRecords } from "../storage/database/session-records.ts";
@@ -15,9 +14,9 @@ import {
   passwordHashNeedsRehash,
   verifyPassword,
 } from "./password-hash.ts";
-import { hashRecoveryCode, newRecoveryCodes, normaliseRecoveryCode } from "./recovery-codes.ts";
+import { SecondFactorCheck } from "./second-factor-check.ts";
 import type { SecretBox } from "./secret-box.ts";
-import { newTotpSecret, totpUri, verifyTotp } from "./totp.ts";
+import { twoFactorOptional, type TwoFactorPolicy } from "./two-factor-policy.ts";
 import { toPublicUser, type PublicUser } from "./user-service.ts";
 
 export interface LoginInput {
@@ -41,6 +40,11 @@ export interface LoginResult {
   readonly expiresAt: string;
   /** Which second factor was used, for the audit log. */
   readonly secondFactor: "totp" | "recovery-code" | null;
+  /**
+   * The policy requires 2FA and this person has none: the session may only read its user, enrol
+   * TOTP, change the password and sign out (see `two-factor-enrolment.ts`) until they enrol.
+   */
+  readonly twoFactorEnrolmentRequired: boolean;
 }
 
 export interface AuthenticatedSession {
@@ -50,6 +54,11 @@ export interface AuthenticatedSession {
   readonly createdAt: string;
   readonly lastSeenAt: string;
   readonly expiresAt: string;
+  /**
+   * Decided on every request: true while the policy requires 2FA and the user has not enrolled.
+   * Enrolling lifts it for the same session; turning the policy on applies it to open sessions.
+   */
+  readonly twoFactorEnrolmentRequired: boolean;
 }
 
 export interface SessionLifetimes {
@@ -73,6 +82,8 @@ export interface SessionServiceOptions {
   readonly clock: Clock;
   readonly lockout?: LoginLockoutPolicy;
   readonly lifetimes?: SessionLifetimes;
+  /** Whether everyone must use 2FA (the `security.requireTwoFactor` setting); default: no. */
+  readonly twoFactorPolicy?: TwoFactorPolicy;
 }
 
 export const INVALID_CREDENTIALS_MESSAGE = "invalid e-mail address or password";
@@ -88,8 +99,9 @@ const MAX_IP_ADDRESS = 64;
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /**
- * Signing in with a password and, when enabled, a second factor; browser sessions; TOTP
- * enrolment. HTTP-free: routes call it and turn its errors into responses.
+ * Signing in with a password and, when enabled, a second factor; browser sessions. TOTP
+ * enrolment and the rest of 2FA management are `TwoFactorService`'s. HTTP-free: routes call it
+ * and turn its errors into responses.
  *
  * Session and CSRF tokens are 32 random bytes (base64url); the database holds only their
  * SHA-256, so a copy of the database opens no session.
@@ -97,11 +109,11 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
 export class SessionService {
   readonly #users: UserRecords;
   readonly #sessions: SessionRecords;
-  readonly #recoveryCodes: RecoveryCodeRecords;
-  readonly #secretBox: SecretBox;
   readonly #clock: Clock;
   readonly #lockout: LoginLockout;
   readonly #lifetimes: SessionLifetimes;
+  readonly #secondFactor: SecondFactorCheck;
+  readonly #policy: TwoFactorPolicy;
 
   constructor(options: SessionServiceOptions) {
     const lifetimes = options.lifetimes ?? DEFAULT_SESSION_LIFETIMES;
@@ -110,10 +122,10 @@ export class SessionService {
     }
     this.#users = options.users;
     this.#sessions = options.sessions;
-    this.#recoveryCodes = options.recoveryCodes;
-    this.#secretBox = options.secretBox;
     this.#clock = options.clock;
     this.#lifetimes = lifetimes;
+    this.#secondFactor = new SecondFactorCheck(options);
+    this.#policy = options.twoFactorPolicy ?? twoFactorOptional;
     this.#lockout = new LoginLockout({
       failures: options.failures,
       clock: options.clock,
@@ -125,7 +137,8 @@ export class SessionService {
    * Checks the credentials and opens a session. Every refusal is a `LoginRefused`:
    * `InvalidCredentials` (one message for an unknown account, a wrong password, a blocked user, a
    * user without a password and input that is not even an e-mail address), `TwoFactorRequired`,
-   * `InvalidTwoFactorCode` or `LoginLocked` (with `retryAfter` seconds).
+   * `InvalidTwoFactorCode` or `LoginLocked` (with `retryAfter` seconds). Someone without 2FA
+   * while the policy requires it gets an enrolment-only session (`twoFactorEnrolmentRequired`).
    */
   async login(input: LoginInput): Promise<LoginResult> {
     const user = await this.#findAccount(input.email);
@@ -140,15 +153,16 @@ export class SessionService {
     const verified = await this.#checkPassword(input, user, password);
     const secondFactor =
       verified.totpEnabledAt === null ? null : await this.#checkSecondFactor(verified, input);
+    const twoFactorEnrolmentRequired = await this.#enrolmentRequired(verified);
     await this.#lockout.clear(input.email);
     const current = await this.#rehashIfNeeded(verified, password);
-    return { ...(await this.#openSession(current, input)), secondFactor };
+    return { ...(await this.#openSession(current, input)), secondFactor, twoFactorEnrolmentRequired };
   }
 
   /**
    * The session and user behind a session token, or null: for a token of the wrong shape, an
    * unknown or ended session (past its absolute end or idle too long; it is deleted then), or a
-   * user who is blocked or gone.
+   * user who is blocked or gone. The policy is read only for a user without 2FA.
    */
   async authenticate(
     sessionToken: unknown,
@@ -175,9 +189,10 @@ export class SessionService {
       await this.#sessions.touch(idHash, lastSeenAt);
     }
     const { userId, csrfHash, createdAt, expiresAt } = session;
+    const twoFactorEnrolmentRequired = await this.#enrolmentRequired(user);
     return {
       user: toPublicUser(user),
-      session: { idHash, userId, csrfHash, createdAt, lastSeenAt, expiresAt },
+      session: { idHash, userId, csrfHash, createdAt, lastSeenAt, expiresAt, twoFactorEnrolmentRequired },
     };
   }
 
@@ -206,49 +221,6 @@ export class SessionService {
     const idleCutoff = new Date(now.getTime() - this.#lifetimes.idleMs).toISOString();
     const sessions = await this.#sessions.deleteExpired(now.toISOString(), idleCutoff);
     return { sessions, failures: await this.#lockout.prune() };
-  }
-
-  /**
-   * Starts TOTP enrolment: a new secret, stored sealed but not enabled until `confirmTotp` sees a
-   * code from it. The secret and URI go to the user once (for the QR code). Refused while 2FA is
-   * on (`TwoFactorAlreadyEnabled`): replacing a working secret needs `disableTotp` first.
-   */
-  async beginTotp(userId: string): Promise<{ secret: string; uri: string }> {
-    const user = await this.#requireUser(userId);
-    if (user.totpEnabledAt !== null) throw alreadyEnabled();
-    const secret = newTotpSecret();
-    await this.#users.setTotp(user.id, this.#secretBox.seal(secret), null, this.#clock.now().toISOString());
-    return { secret, uri: totpUri({ secret, account: user.email }) };
-  }
-
-  /**
-   * Turns 2FA on once the user proves their authenticator has the secret, and hands out the
-   * recovery codes, once: only their hashes are kept. The codes are stored before 2FA is enabled,
-   * so no moment exists with 2FA on and no way back in.
-   */
-  async confirmTotp(userId: string, code: unknown): Promise<{ recoveryCodes: string[] }> {
-    const user = await this.#requireUser(userId);
-    if (user.totpEnabledAt !== null) throw alreadyEnabled();
-    if (user.totpSecret === null) {
-      throw conflict("TwoFactorNotStarted", "two-factor enrolment has not been started");
-    }
-    if (!(await this.#acceptTotp(user, code))) {
-      throw invalidInput("InvalidTwoFactorCode", "the code does not match; check the authenticator's clock", {
-        field: "code",
-      });
-    }
-    const recoveryCodes = newRecoveryCodes();
-    await this.#recoveryCodes.replaceAll(user.id, recoveryCodes.map(hashRecoveryCode));
-    const now = this.#clock.now().toISOString();
-    await this.#users.setTotp(user.id, user.totpSecret, now, now);
-    return { recoveryCodes };
-  }
-
-  /** Turns 2FA off and forgets the secret and recovery codes (an admin's reset, or the user's). */
-  async disableTotp(userId: string): Promise<void> {
-    const user = await this.#requireUser(userId);
-    await this.#users.setTotp(user.id, null, null, this.#clock.now().toISOString());
-    await this.#recoveryCodes.replaceAll(user.id, []);
   }
 
   /** The account with this address; null for no account, or for input that is no address. */
@@ -294,9 +266,9 @@ export class SessionService {
     const code = givenCode(input.code);
     const recoveryCode = givenCode(input.recoveryCode);
     if (code !== undefined) {
-      if (await this.#acceptTotp(user, code)) return "totp";
+      if (await this.#secondFactor.acceptTotp(user, code)) return "totp";
     } else if (recoveryCode !== undefined) {
-      if (await this.#acceptRecoveryCode(user, recoveryCode)) return "recovery-code";
+      if (await this.#secondFactor.acceptRecoveryCode(user, recoveryCode)) return "recovery-code";
     } else {
       throw new LoginRefused(
         "TwoFactorRequired",
@@ -308,29 +280,9 @@ export class SessionService {
     return this.#refuse(input, "wrong-code", user.id, "InvalidTwoFactorCode", "invalid two-factor code");
   }
 
-  /**
-   * Whether the code is the user's current TOTP code and had not been used. The step is advanced
-   * in the database with a compare, so that of two requests with one code only one gets in.
-   */
-  async #acceptTotp(user: UserRecord, code: unknown): Promise<boolean> {
-    if (user.totpSecret === null || typeof code !== "string") return false;
-    const result = verifyTotp({
-      secret: this.#secretBox.open(user.totpSecret),
-      code,
-      now: this.#clock.now(),
-      lastUsedStep: user.totpLastStep,
-    });
-    return result.ok && (await this.#users.setTotpLastStep(user.id, result.step));
-  }
-
-  async #acceptRecoveryCode(user: UserRecord, code: unknown): Promise<boolean> {
-    const normalised = typeof code === "string" ? normaliseRecoveryCode(code) : null;
-    if (normalised === null) return false;
-    return this.#recoveryCodes.consume(
-      user.id,
-      hashRecoveryCode(normalised),
-      this.#clock.now().toISOString(),
-    );
+  /** Whether the policy withholds every permission until this user enrols in 2FA. */
+  async #enrolmentRequired(user: UserRecord): Promise<boolean> {
+    return user.totpEnabledAt === null && (await this.#policy.requireTwoFactor());
   }
 
   /** Counts the failure against the account and the address, then refuses. */
@@ -354,9 +306,12 @@ export class SessionService {
     return (await this.#users.update(user.id, { passwordHash }, this.#clock.now().toISOString())) ?? user;
   }
 
-  async #openSession(user: UserRecord, input: LoginInput): Promise<Omit<LoginResult, "secondFactor">> {
+  async #openSession(
+    user: UserRecord,
+    input: LoginInput,
+  ): Promise<Omit<LoginResult, "secondFactor" | "twoFactorEnrolmentRequired">> {
     const sessionToken = randomBytes(TOKEN_BYTES).toString("base64url");
-    const csrfToken = randomBytes(TOKEN_BYTES).toString("base64url");
+    const csrfToken = csrfTokenFor(sessionToken);
     const now = this.#clock.now();
     const createdAt = now.toISOString();
     const expiresAt = new Date(now.getTime() + this.#lifetimes.absoluteMs).toISOString();
@@ -373,16 +328,17 @@ export class SessionService {
     });
     return { sessionToken, csrfToken, user: toPublicUser(user), expiresAt };
   }
-
-  async #requireUser(userId: string): Promise<UserRecord> {
-    const user = await this.#users.findById(userId);
-    if (user === null) throw notFound("UserNotFound", "no user has this id");
-    return user;
-  }
 }
 
-const alreadyEnabled = (): DomainError =>
-  conflict("TwoFactorAlreadyEnabled", "two-factor authentication is already enabled; disable it first");
+/**
+ * The CSRF token of a session: derived from the session token (HMAC keyed with it), so the
+ * server can hand it out again from the cookie (`GET /api/session`, after a page reload) while a
+ * page of another site, which can make the browser send the cookie but never read it, cannot
+ * compute it. Only its hash is stored, like the session token's.
+ */
+export function csrfTokenFor(sessionToken: string): string {
+  return createHmac("sha256", sessionToken).update("package-broker csrf v1").digest("base64url");
+}
 
 function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");

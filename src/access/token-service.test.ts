@@ -53,6 +53,7 @@ describe.each(testEngines())("TokenService on %s", (engine) => {
         revokedAt: null,
         lastUsedAt: null,
         createdAt: START,
+        owner: null,
       });
       const shown = JSON.stringify([record, await service.list(), await service.get(record.id)]);
       expect(shown).not.toContain(hashToken(token));

@@ -1,12 +1,19 @@
 import { monotonicFactory } from "ulid";
 import { pooledRandom } from "../ids/new-id.ts";
 import type { Clock } from "../clock/clock.ts";
-import { DomainError, invalidInput, notFound } from "../errors/domain-error.ts";
-import type { TokenRecord, TokenRecordPatch, TokenRecords } from "../storage/database/token-records.ts";
-import { createAccessGrant, packagePatternsKey, type AccessGrant } from "./access-grant.ts";
+import { conflict, DomainError, invalidInput, notFound } from "../errors/domain-error.ts";
+import type {
+  TokenOwnerRecord,
+  TokenRecord,
+  TokenRecordPatch,
+  TokenRecords,
+} from "../storage/database/token-records.ts";
+import { createAccessGrant, packagePatternsKey, type AccessGrant, type GrantUser } from "./access-grant.ts";
 import { compilePackagePatterns, parsePackagePatterns } from "./package-pattern.ts";
+import { ROLE_PERMISSIONS, tokenPermissions } from "./permission.ts";
 import { generateToken, hashToken, hasValidTokenShape, tokenFingerprint } from "./token-format.ts";
-import { isTokenScope, parseTokenScopes, type TokenScope } from "./token-scope.ts";
+import { isTokenScope, parseTokenScopes, tokenScopes, type TokenScope } from "./token-scope.ts";
+import { isUserRole, type UserRole } from "./user-role.ts";
 
 /** A token as the management API shows it: never the token itself, never its hash. */
 export interface PublicToken {
@@ -20,6 +27,8 @@ export interface PublicToken {
   readonly revokedAt: string | null;
   readonly lastUsedAt: string | null;
   readonly createdAt: string;
+  /** The user who owns a personal token; null for a token without an owner (a machine's). */
+  readonly owner: { readonly id: string } | null;
 }
 
 export interface CreateTokenInput {
@@ -30,6 +39,19 @@ export interface CreateTokenInput {
   readonly packagePatterns?: readonly string[];
   /** Null or absent: the token never expires. */
   readonly expiresAt?: Date | null;
+  /**
+   * The user id of the owner of a personal token: it works only while the owner is active, and
+   * never allows more than the owner's role. Absent or null: a token without an owner.
+   */
+  readonly ownerId?: string | null;
+}
+
+/**
+ * Limits a call to one owner's tokens ("my tokens"): another token's id is then `TokenNotFound`,
+ * exactly like an unknown id, so ids of other people's tokens do not leak.
+ */
+export interface OwnedBy {
+  readonly ownerId?: string;
 }
 
 export interface TokenPatch {
@@ -61,6 +83,13 @@ const invalidToken = (): DomainError =>
  *
  * Authentication reads the token row on every request (no cache), so a revocation, from this
  * process or another sharing the database, takes effect on the very next request.
+ *
+ * A personal token (one with an owner) is read together with its owner's role and status, in the
+ * same query: it is refused while the owner is blocked or deleted, and it allows the permissions
+ * of its scopes that the owner's role allows too, never more; a role change applies on the next
+ * request. A personal token whose scopes share no permission with the owner's role cannot be
+ * created (`ScopeOutsideRole`); one narrowed to nothing by a later role change still
+ * authenticates, and every route then refuses it with `InsufficientRole`.
  */
 export class TokenService {
   readonly #records: TokenRecords;
@@ -78,13 +107,19 @@ export class TokenService {
     this.#onBackgroundError = options.onBackgroundError ?? (() => undefined);
   }
 
-  /** Creates a token. The plaintext token is returned here and never again. */
+  /**
+   * Creates a token. The plaintext token is returned here and never again. For a personal token
+   * (`ownerId`): `UserNotFound` when no user has this id (or only a deleted one), `UserBlocked`
+   * while the user is blocked, `ScopeOutsideRole` when the scopes allow nothing the role allows.
+   */
   async create(input: CreateTokenInput): Promise<{ token: string; record: PublicToken }> {
     const now = this.#clock.now();
     const description = parseDescription(input.description);
     const scopes = parseTokenScopes(input.scopes ?? ["read"]);
     const packagePatterns = parsePackagePatterns(input.packagePatterns ?? []);
     const expiresAt = parseExpiry(input.expiresAt ?? null, now);
+    const ownerId = input.ownerId ?? null;
+    if (ownerId !== null) assertScopesWithinRole(scopes, await this.#requireLiveOwner(ownerId));
     const token = generateToken();
     const record = await this.#records.insert({
       id: this.#nextId(now.getTime()),
@@ -95,48 +130,57 @@ export class TokenService {
       packagePatterns,
       expiresAt,
       createdAt: now.toISOString(),
+      userId: ownerId,
     });
     return { token, record: toPublicToken(record) };
   }
 
-  /** Every token, revoked and expired ones included, newest first. */
-  async list(): Promise<PublicToken[]> {
-    const records = await this.#records.list();
+  /** Every token (with `ownerId`, every token of that user), revoked and expired ones included, newest first. */
+  async list(owned: OwnedBy = {}): Promise<PublicToken[]> {
+    const records = await this.#records.list(ownerFilter(owned));
     return records.map(toPublicToken);
   }
 
-  async get(id: string): Promise<PublicToken> {
-    return toPublicToken(await this.#find(id));
+  async get(id: string, owned: OwnedBy = {}): Promise<PublicToken> {
+    return toPublicToken(await this.#find(id, owned));
   }
 
-  /** Changes the fields present in the patch, validated as in `create`. */
-  async update(id: string, patch: TokenPatch): Promise<PublicToken> {
+  /**
+   * Changes the fields present in the patch, validated as in `create` (new scopes of a personal
+   * token must share a permission with its owner's role).
+   */
+  async update(id: string, patch: TokenPatch, owned: OwnedBy = {}): Promise<PublicToken> {
     const now = this.#clock.now();
     const changes: { -readonly [K in keyof TokenRecordPatch]: TokenRecordPatch[K] } = {};
     if (patch.description !== undefined) changes.description = parseDescription(patch.description);
-    if (patch.scopes !== undefined) changes.scopes = parseTokenScopes(patch.scopes);
+    if (patch.scopes !== undefined) {
+      const scopes = parseTokenScopes(patch.scopes);
+      await this.#assertScopesFitOwner(id, scopes, owned);
+      changes.scopes = scopes;
+    }
     if (patch.packagePatterns !== undefined) {
       changes.packagePatterns = parsePackagePatterns(patch.packagePatterns);
     }
     if (patch.expiresAt !== undefined) changes.expiresAt = parseExpiry(patch.expiresAt, now);
     if (Object.keys(changes).length > 0) {
-      const found = await this.#records.update(id, changes, now.toISOString());
+      const found = await this.#records.update(id, changes, now.toISOString(), ownerFilter(owned));
       if (!found) throw tokenNotFound(id);
     }
-    return this.get(id);
+    return this.get(id, owned);
   }
 
   /** Revokes the token for good. Revoking again is fine and keeps the first revocation time. */
-  async revoke(id: string): Promise<PublicToken> {
-    const found = await this.#records.markRevoked(id, this.#clock.now().toISOString());
+  async revoke(id: string, owned: OwnedBy = {}): Promise<PublicToken> {
+    const found = await this.#records.markRevoked(id, this.#clock.now().toISOString(), ownerFilter(owned));
     if (!found) throw tokenNotFound(id);
-    return this.get(id);
+    return this.get(id, owned);
   }
 
   /**
    * The grant of the presented token, or a DomainError: `unauthenticated`/`InvalidToken` for
-   * garbage and unknown tokens, `forbidden`/`TokenRevoked` or `forbidden`/`TokenExpired`.
-   * Called on every request.
+   * garbage and unknown tokens; `forbidden` with `TokenRevoked`, `TokenExpired`, or for a personal
+   * token `TokenOwnerDeleted` or `TokenOwnerBlocked`. One database query (the token and its
+   * owner), called on every request.
    */
   async authenticate(presented: string): Promise<AccessGrant> {
     if (!hasValidTokenShape(presented)) throw invalidToken();
@@ -157,6 +201,7 @@ export class TokenService {
         `token expired on ${record.expiresAt.slice(0, 10)}, create a new one`,
       );
     }
+    const owner = activeOwner(record.owner);
     this.#noteUse(record, now);
     return createAccessGrant({
       tokenId: record.id,
@@ -165,6 +210,7 @@ export class TokenService {
       packagePatterns: record.packagePatterns,
       matcher: this.#matcher(record.packagePatterns),
       changedAt: record.updatedAt,
+      owner,
     });
   }
 
@@ -173,10 +219,32 @@ export class TokenService {
     while (this.#pendingWrites.size > 0) await Promise.all(this.#pendingWrites);
   }
 
-  async #find(id: string): Promise<TokenRecord> {
+  async #find(id: string, owned: OwnedBy): Promise<TokenRecord> {
     const record = await this.#records.findById(id);
     if (record === null) throw tokenNotFound(id);
+    if (owned.ownerId !== undefined && record.userId !== owned.ownerId) throw tokenNotFound(id);
     return record;
+  }
+
+  /** New scopes of a personal token must allow something its owner's role allows. */
+  async #assertScopesFitOwner(id: string, scopes: readonly TokenScope[], owned: OwnedBy): Promise<void> {
+    const current = await this.#find(id, owned);
+    if (current.userId === null) return;
+    const owner = await this.#records.findOwner(current.userId);
+    // A deleted owner's tokens are revoked and refused, whatever their scopes.
+    if (owner !== null && owner.status !== "deleted") assertScopesWithinRole(scopes, ownerRole(owner));
+  }
+
+  /** The role of a user who may receive a personal token now. */
+  async #requireLiveOwner(userId: string): Promise<UserRole> {
+    const owner = await this.#records.findOwner(userId);
+    if (owner === null || owner.status === "deleted") {
+      throw notFound("UserNotFound", "no user has this id");
+    }
+    if (owner.status === "blocked") {
+      throw conflict("UserBlocked", "this user is blocked: unblock them before creating a token for them");
+    }
+    return ownerRole(owner);
   }
 
   /**
@@ -222,6 +290,56 @@ export class TokenService {
   }
 }
 
+/**
+ * The owner a personal token acts for, or null for a token without one. Refuses the token of a
+ * deleted (or vanished) or blocked owner.
+ */
+function activeOwner(owner: TokenOwnerRecord | null): GrantUser | null {
+  if (owner === null) return null;
+  if (owner.status === "deleted") {
+    throw new DomainError(
+      "forbidden",
+      "TokenOwnerDeleted",
+      "the account that owns this token was deleted; the token no longer works",
+    );
+  }
+  if (owner.status === "blocked") {
+    throw new DomainError(
+      "forbidden",
+      "TokenOwnerBlocked",
+      "the account that owns this token is blocked; the token works again if it is unblocked",
+    );
+  }
+  return { id: owner.id, role: ownerRole(owner) };
+}
+
+/** A stored role the access layer does not know is corruption: refuse rather than guess. */
+function ownerRole(owner: TokenOwnerRecord): UserRole {
+  if (isUserRole(owner.role)) return owner.role;
+  throw new Error("the users table holds a role that is not one of the known roles");
+}
+
+/**
+ * A personal token must allow something its owner's role allows: refused with `ScopeOutsideRole`
+ * (naming the narrowest scope that would do) otherwise.
+ */
+function assertScopesWithinRole(scopes: readonly TokenScope[], role: UserRole): void {
+  if (tokenPermissions(scopes, role).size > 0) return;
+  const fitting = tokenScopes.find((scope) => tokenPermissions([scope], role).size > 0) ?? "admin";
+  const asked =
+    scopes.length === 1 ? `the scope ${scopes.join("")} allows` : `the scopes ${scopes.join(", ")} allow`;
+  throw invalidInput(
+    "ScopeOutsideRole",
+    `${asked} nothing the ${role} role allows (${ROLE_PERMISSIONS[role].join(", ")}); ` +
+      `a personal token never allows more than its owner's role: use the ${fitting} scope`,
+    { field: "scopes" },
+  );
+}
+
+function ownerFilter(owned: OwnedBy): { userId?: string } {
+  return owned.ownerId === undefined ? {} : { userId: owned.ownerId };
+}
+
 function toPublicToken(record: TokenRecord): PublicToken {
   return {
     id: record.id,
@@ -233,6 +351,7 @@ function toPublicToken(record: TokenRecord): PublicToken {
     revokedAt: record.revokedAt,
     lastUsedAt: record.lastUsedAt,
     createdAt: record.createdAt,
+    owner: record.userId === null ? null : { id: record.userId },
   };
 }
 

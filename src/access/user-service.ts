@@ -14,6 +14,7 @@ export interface PublicUser {
   readonly email: string;
   readonly name: string | null;
   readonly role: UserRole;
+  /** Never `deleted`: a deleted user is found by no lookup and has no public form. */
   readonly status: "active" | "blocked";
   /** Whether a password is set (an invited user has none until they accept). */
   readonly passwordSet: boolean;
@@ -34,6 +35,17 @@ export interface CreateUserInput {
   readonly name?: unknown;
   /** Optional: without it the user signs in after an invitation or a reset. */
   readonly password?: unknown;
+}
+
+/** What `UserService.delete` did. */
+export interface DeletedUser {
+  /** The user as they were just before the deletion. */
+  readonly user: PublicUser;
+  readonly deletedAt: string;
+  /** Their tokens revoked by the deletion (those revoked earlier are not counted). */
+  readonly revokedTokens: number;
+  /** Their sessions ended by the deletion. */
+  readonly endedSessions: number;
 }
 
 const MAX_NAME = 200;
@@ -84,9 +96,19 @@ export class UserService {
     return toPublicUser(record);
   }
 
+  /** A user by id (`usr_…`) or by e-mail address (any case), as typed at the console. */
+  async getByIdOrEmail(reference: string): Promise<PublicUser> {
+    if (!reference.includes("@")) return this.get(reference);
+    const record = await this.#records.findByEmail(normaliseEmail(reference));
+    if (record === null) throw notFound("UserNotFound", "no user has this e-mail address");
+    return toPublicUser(record);
+  }
+
   /**
-   * Changes a user's role, status (`blocked` ends their sessions at once: every request checks
-   * the status) or name. The last active admin can be neither demoted nor blocked (409 LastAdmin).
+   * Changes a user's role, status or name. Blocking ends the user's sessions, and their personal
+   * tokens are refused while they stay blocked (both are checked on every request); a role change
+   * narrows or widens their personal tokens from the next request on. The last active admin can
+   * be neither demoted nor blocked (409 LastAdmin).
    */
   async update(id: string, patch: UserPatch): Promise<PublicUser> {
     const changes = {
@@ -104,6 +126,30 @@ export class UserService {
     return toPublicUser(updated);
   }
 
+  /**
+   * Deletes a user: a soft delete. The id stays (audit events and token owners refer to it), the
+   * e-mail address is freed for a new account, and the name, password and second factor are
+   * cleared; the user's sessions end and their tokens are revoked, in one transaction. The e-mail
+   * address and name registered with the audit subjects stay until they are erased there. Deleting
+   * the last active admin is refused (409 LastAdmin); an unknown or already deleted user is
+   * `UserNotFound`.
+   */
+  async delete(id: string): Promise<DeletedUser> {
+    const deletedAt = this.#clock.now().toISOString();
+    const deleted = await this.#records.deleteKeepingAnAdmin(id, deletedAt);
+    if (deleted === null) throw userNotFound();
+    if (deleted === "last-admin") {
+      throw conflict("LastAdmin", "this is the last active admin: make someone else admin first");
+    }
+    return {
+      user: toPublicUser(deleted.before),
+      deletedAt,
+      revokedTokens: deleted.revokedTokens,
+      endedSessions: deleted.endedSessions,
+    };
+  }
+
+  /** Every user but the deleted ones. */
   async list(): Promise<PublicUser[]> {
     return (await this.#records.list()).map(toPublicUser);
   }
@@ -115,6 +161,8 @@ export class UserService {
 }
 
 export function toPublicUser(record: UserRecord): PublicUser {
+  // Every lookup of UserRecords hides deleted users: one here is a bug, not a user to show.
+  if (record.status === "deleted") throw new Error("a deleted user has no public form");
   return {
     id: record.id,
     email: record.email,
@@ -138,7 +186,7 @@ function parseStatus(input: unknown): "active" | "blocked" {
 }
 
 /** A display name: optional, trimmed, at most 200 UTF-16 code units, no control characters. */
-function parseName(input: unknown): string | null {
+export function parseName(input: unknown): string | null {
   if (input === undefined || input === null) return null;
   if (typeof input !== "string")
     throw invalidInput("InvalidName", "the name must be a string", { field: "name" });

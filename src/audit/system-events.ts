@@ -69,6 +69,8 @@ function configurationSnapshot(config: Config): Record<string, unknown> {
     PB_LOG_LEVEL: config.logLevel,
     PB_MAX_UPLOAD_BYTES: config.maxUploadBytes,
     PB_WORKERS: config.workers,
+    PB_SMTP_URL: config.smtp === null ? null : redactUrlPassword(config.smtp.url),
+    PB_SMTP_FROM: config.smtp?.from ?? null,
     PB_AUDIT_IP_MODE: config.audit.ipMode,
     PB_TRUSTED_PROXIES: [...config.audit.trustedProxies],
     PB_AUDIT_SIGNING_KEY: config.audit.signingKey === undefined ? "generated" : "set",

@@ -1,10 +1,11 @@
 import fs from "node:fs/promises";
 import type { Command } from "commander";
 import { createAccessGrant } from "../access/access-grant.ts";
+import { PACKAGE_PAGE_SIZE, type PackageDetails, type PackageSummary } from "../catalog/package-browser.ts";
 import { invalidInput } from "../errors/domain-error.ts";
 import { consoleTrail, output, withRuntime, type CliIo } from "./cli-context.ts";
 
-/** The operator at the console may publish any package. */
+/** The operator at the console may publish and see any package. */
 const consoleGrant = createAccessGrant({
   tokenId: "console",
   fingerprint: "console",
@@ -12,13 +13,50 @@ const consoleGrant = createAccessGrant({
   packagePatterns: [],
 });
 
-/** `package-broker package ...`: uploaded archives. */
+/** `package-broker package ...`: the catalog's packages, and uploaded archives. */
 export function registerPackageCommands(
   program: Command,
   io: CliIo,
   run: (work: () => Promise<void>) => Promise<void>,
 ): void {
-  const pkg = program.command("package").description("manage uploaded packages");
+  const pkg = program.command("package").description("browse packages, manage uploaded ones");
+
+  pkg
+    .command("list")
+    .description("list packages by name, with their latest stable version and downloads")
+    .option("--query <text>", "only packages whose name contains this text")
+    .option("--json", "print JSON")
+    .action((options: { query?: string; json?: boolean }) =>
+      run(() =>
+        withRuntime(io, async (runtime) => {
+          const packages: PackageSummary[] = [];
+          let cursor: string | null = null;
+          do {
+            const page = await runtime.packageBrowser.list(consoleGrant, {
+              limit: PACKAGE_PAGE_SIZE.max,
+              ...(options.query === undefined ? {} : { search: options.query }),
+              ...(cursor === null ? {} : { cursor }),
+            });
+            packages.push(...page.packages);
+            cursor = page.nextCursor;
+          } while (cursor !== null);
+          output(io, options.json === true, packages, () => packageTable(packages, options.query));
+        }),
+      ),
+    );
+
+  pkg
+    .command("show <package>")
+    .description("show a package and its versions, newest first, with their downloads")
+    .option("--json", "print JSON")
+    .action((name: string, options: { json?: boolean }) =>
+      run(() =>
+        withRuntime(io, async (runtime) => {
+          const details = await runtime.packageBrowser.get(consoleGrant, name);
+          output(io, options.json === true, details, () => packageReport(details));
+        }),
+      ),
+    );
 
   pkg
     .command("upload <file>")
@@ -71,4 +109,76 @@ export function registerPackageCommands(
         }),
       ),
     );
+}
+
+function packageTable(packages: readonly PackageSummary[], query: string | undefined): string {
+  if (packages.length === 0) {
+    return query === undefined
+      ? "No packages yet. Upload one (package upload FILE) or add a repository (repo add --url URL)."
+      : `No package name contains ${JSON.stringify(query)}.`;
+  }
+  return columns([
+    ["NAME", "LATEST", "VERSIONS", "DOWNLOADS", "ORIGIN", "DESCRIPTION"],
+    ...packages.map((p) => [
+      p.name,
+      p.latestVersion ?? "-",
+      String(p.versionCount),
+      String(p.downloads),
+      p.origin,
+      shorten(p.description ?? "", 60),
+    ]),
+  ]);
+}
+
+function packageReport(details: PackageDetails): string {
+  const links = Object.entries(details.latest.require).map(
+    ([target, constraint]) => `${target} ${constraint}`,
+  );
+  const lines = [
+    details.description === null ? details.name : `${details.name}: ${printable(details.description)}`,
+    `Latest stable: ${printable(details.latestVersion ?? "none")}; ${details.versionCount} version(s), ${details.downloads} download(s)`,
+    ...(details.latest.license.length === 0
+      ? []
+      : [`License: ${printable(details.latest.license.join(", "))}`]),
+    ...(links.length === 0
+      ? []
+      : [`Requires (${printable(details.latest.version)}): ${printable(links.join(", "))}`]),
+    "",
+    columns([
+      ["VERSION", "STABILITY", "ORIGIN", "DOWNLOADS", "TIME", "REFERENCE"],
+      ...details.versions.map((v) => [
+        v.version,
+        v.stability,
+        v.repositoryId === null ? v.origin : `${v.origin} (${v.repositoryId})`,
+        String(v.downloads),
+        v.time ?? "-",
+        v.reference.slice(0, 12),
+      ]),
+    ]),
+  ];
+  return lines.join("\n");
+}
+
+/** Rows as aligned columns; every cell is made printable (package metadata comes from uploads). */
+function columns(rows: readonly (readonly string[])[]): string {
+  const cells = rows.map((row) => row.map(printable));
+  const widths = cells[0]?.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length))) ?? [];
+  return cells
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+/** Control and bidi characters (line breaks, escape sequences a terminal would obey) shown as `?`. */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "?");
+}
+
+function shorten(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
 }

@@ -7,6 +7,7 @@ import { CommandFailed, processIo, withRuntime, output, type CliIo } from "./cli
 import { registerPackageCommands } from "./package-commands.ts";
 import { registerRepoCommands } from "./repo-commands.ts";
 import { serveCommand } from "./serve-command.ts";
+import { registerSettingsCommands } from "./settings-commands.ts";
 import { registerTokenCommands } from "./token-commands.ts";
 import { registerUserCommands } from "./user-commands.ts";
 
@@ -59,6 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   registerUserCommands(program, io, run);
   registerPackageCommands(program, io, run);
   registerAuditCommands(program, io, run);
+  registerSettingsCommands(program, io, run);
 
   try {
     await program.parseAsync([...argv], { from: "node" });

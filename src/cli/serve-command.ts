@@ -10,6 +10,7 @@ import { logMigrationsApplied, logServerListening, logServerStopping } from "../
 import { openRuntime, type Runtime } from "../runtime.ts";
 import { createRuntimeApp } from "../runtime-app.ts";
 import type { CliIo } from "./cli-context.ts";
+import { offerFirstRunSetupLink } from "./first-run-setup-link.ts";
 import { stopSignal } from "./stop-signal.ts";
 
 export interface RunningServer {
@@ -57,9 +58,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 export async function serveCommand(io: CliIo): Promise<number> {
   const config = loadConfig(io.env);
   if (cluster.isWorker) return serveWorker(config);
-  if (config.workers > 1) return servePrimary(config, io.env);
+  if (config.workers > 1) return servePrimary(config, io.env, io.stdout);
   const logger = createLogger({ level: config.logLevel });
   const running = await startServer(config, logger);
+  await offerFirstRunSetupLink(running.runtime, logger, io.stdout);
   const signal = await stopSignal({ ignoreRepeats: false });
   logServerStopping(logger, { signal });
   await running.stop();

@@ -9,6 +9,7 @@ interface CreateOptions {
   scope: string[];
   packages: string[];
   expires?: string;
+  user?: string;
   json?: boolean;
 }
 
@@ -36,13 +37,20 @@ export function registerTokenCommands(
       [],
     )
     .option("--expires <when>", "expiry: 30d, 12h, 2w, 1y or a date")
+    .option(
+      "--user <email-or-id>",
+      "make it a personal token of this user: it never allows more than their role, and stops working while they are blocked or deleted",
+    )
     .option("--json", "print JSON")
     .action((options: CreateOptions) =>
       run(() =>
         withRuntime(io, async (runtime) => {
+          const owner =
+            options.user === undefined ? undefined : await runtime.users.getByIdOrEmail(options.user);
           const created = await runtime.auditedTokens.create(
             {
               description: options.description,
+              ...(owner === undefined ? {} : { ownerId: owner.id }),
               ...(options.scope.length === 0 ? {} : { scopes: options.scope as TokenScope[] }),
               packagePatterns: options.packages,
               ...(options.expires === undefined
@@ -53,7 +61,8 @@ export function registerTokenCommands(
           );
           output(io, options.json === true, { ...created.record, token: created.token }, () =>
             [
-              `Created token ${created.record.id} (${created.record.fingerprint})`,
+              `Created token ${created.record.id} (${created.record.fingerprint})` +
+                (owner === undefined ? "" : ` for ${owner.email}, limited to the ${owner.role} role`),
               "",
               `  ${created.token}`,
               "",
@@ -67,11 +76,21 @@ export function registerTokenCommands(
   token
     .command("list")
     .description("list tokens (never their secrets)")
+    .option(
+      "--user <email-or-id>",
+      "only the personal tokens of this user (by id also those of a deleted user)",
+    )
     .option("--json", "print JSON")
-    .action((options: { json?: boolean }) =>
+    .action((options: { user?: string; json?: boolean }) =>
       run(() =>
         withRuntime(io, async (runtime) => {
-          const tokens = await runtime.tokens.list();
+          // An id is used as it is: a deleted user's revoked tokens stay listed under their id.
+          const reference = options.user;
+          const ownerId =
+            reference?.includes("@") === true
+              ? (await runtime.users.getByIdOrEmail(reference)).id
+              : reference;
+          const tokens = await runtime.tokens.list(ownerId === undefined ? {} : { ownerId });
           output(io, options.json === true, tokens, () => tokenTable(tokens));
         }),
       ),
@@ -104,7 +123,8 @@ function tokenTable(tokens: readonly PublicToken[]): string {
       const state =
         t.revokedAt !== null ? "revoked" : t.expiresAt !== null ? `expires ${t.expiresAt}` : "active";
       const packages = t.packagePatterns.length === 0 ? "all packages" : t.packagePatterns.join(",");
-      return `${t.id}  ${t.fingerprint}  [${t.scopes.join(",")}]  ${packages}  ${state}  ${t.description}`;
+      const owner = t.owner === null ? "no owner" : `owner ${t.owner.id}`;
+      return `${t.id}  ${t.fingerprint}  [${t.scopes.join(",")}]  ${packages}  ${owner}  ${state}  ${t.description}`;
     })
     .join("\n");
 }

@@ -3,6 +3,9 @@ import { userRoles } from "../access/user-role.ts";
 import type { PublicUser } from "../access/user-service.ts";
 import { invalidInput } from "../errors/domain-error.ts";
 import { consoleTrail, output, withRuntime, type CliIo } from "./cli-context.ts";
+import { registerUserDeleteCommand } from "./user-delete-command.ts";
+import { registerUserLinkCommands } from "./user-link-commands.ts";
+import { registerUserTwoFactorCommands } from "./user-two-factor-commands.ts";
 
 interface CreateOptions {
   email: string;
@@ -19,6 +22,9 @@ export function registerUserCommands(
   run: (work: () => Promise<void>) => Promise<void>,
 ): void {
   const user = program.command("user").description("manage users and their roles");
+  registerUserLinkCommands(user, io, run);
+  registerUserTwoFactorCommands(user, io, run);
+  registerUserDeleteCommand(user, io, run);
 
   user
     .command("create")
@@ -47,7 +53,7 @@ export function registerUserCommands(
               `Created user ${created.id} <${created.email}> with role ${created.role}`,
               created.passwordSet
                 ? ""
-                : "No password set: give them one with --password-stdin, or invite them once invitations are set up.",
+                : `No password set: send them a link to choose one: package-broker user reset-password --id ${created.id}`,
             ]
               .filter(Boolean)
               .join("\n"),

@@ -1,4 +1,5 @@
 import { recordConfiguration, recordSystemEvent } from "../audit/system-events.ts";
+import { offerFirstRunSetupLink } from "../cli/first-run-setup-link.ts";
 import { stopSignal } from "../cli/stop-signal.ts";
 import type { Config } from "../config/load-config.ts";
 import { startBackgroundJobs, type BackgroundJobs } from "../jobs/start-background-jobs.ts";
@@ -15,11 +16,13 @@ import { WorkerSupervisor } from "./worker-supervisor.ts";
  * database (before any worker opens it), records the server's `configuration` and `system`
  * started/stopped events once, hands out the turns at committing audit events, signs every
  * checkpoint, and keeps PB_WORKERS workers running. SIGTERM or SIGINT drains the workers, then it
- * records `stopped`, signs a last checkpoint and exits.
+ * records `stopped`, signs a last checkpoint and exits. On a start without an admin, it alone
+ * makes and prints the setup link (`print`: stdout).
  */
 export async function servePrimary(
   config: Config,
   env: Readonly<Record<string, string | undefined>>,
+  print: (text: string) => void,
 ): Promise<number> {
   const logger = createLogger({ level: config.logLevel, pid: true });
   const turns = new AuditTurns();
@@ -55,6 +58,7 @@ export async function servePrimary(
       base_url: config.baseUrl,
       workers: config.workers,
     });
+    await offerFirstRunSetupLink(runtime, logger, print);
     const signal = await stopSignal({ ignoreRepeats: false });
     logServerStopping(logger, { signal });
     await workers.stop();

@@ -27,6 +27,32 @@ const httpUrl = z
     return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
   });
 
+/**
+ * The SMTP server for e-mail (invitations, password resets): `smtp://` (STARTTLS when offered) or
+ * `smtps://` (TLS from the start), credentials in the URL. Query parameters are nodemailer's
+ * connection options (`?tls.rejectUnauthorized=false` for a test server's own certificate).
+ */
+const smtpUrl = z.string().refine(
+  (value) => {
+    const url = URL.parse(value);
+    return url !== null && (url.protocol === "smtp:" || url.protocol === "smtps:") && url.hostname !== "";
+  },
+  { error: "must be smtp://[user:password@]host[:port] or smtps://..." },
+);
+
+/** An address as a From header carries it: no white space, quotes, angle brackets or controls. */
+const FROM_ADDRESS = String.raw`[^\s<>@"\p{Cc}]{1,64}@[^\s<>@"\p{Cc}]{1,255}`;
+/** A display name: no quotes, angle brackets, `@` (no look-alike address) or line breaks. */
+const FROM_NAME = String.raw`[^"<>@\p{Cc}]{1,100}`;
+
+/** The From of e-mails: an address, or `Name <address>`; nothing that could start a new header. */
+const mailFrom = z
+  .string()
+  .trim()
+  .regex(new RegExp(`^(?:${FROM_NAME} <${FROM_ADDRESS}>|${FROM_ADDRESS})$`, "u"), {
+    error: "must be an e-mail address, or a name and an address: PACKAGE.broker <broker@example.com>",
+  });
+
 const databaseUrl = z
   .string()
   .refine((value) => /^(postgres(ql)?:\/\/|sqlite:|file:)/.test(value) || !value.includes("://"), {
@@ -78,6 +104,30 @@ export const configSchema = z.object({
     .describe(
       "Key that encrypts stored credentials (AES-256-GCM). Generated into DATA_DIR/secret.key (mode 0600) when absent.",
     ),
+  PB_SMTP_URL: smtpUrl
+    .optional()
+    .describe(
+      "SMTP server that e-mails invitation and password-reset links: smtp://user:password@host:587 (STARTTLS) or smtps://...:465. Unset: links are only shown to the admin who made them.",
+    ),
+  PB_SMTP_FROM: mailFrom
+    .optional()
+    .describe("From address of e-mails, `address` or `Name <address>`; required with PB_SMTP_URL."),
+  PB_LOGIN_MAX_FAILURES: z.coerce
+    .number({ error: "must be a number of failed attempts" })
+    .int({ error: "must be a whole number" })
+    .min(1, { error: "must be at least 1" })
+    .max(1000, { error: "must be at most 1000" })
+    .default(10)
+    .describe(
+      "Failed sign-ins (or re-authentications) for one account, or from one address, that lock it out for PB_LOGIN_LOCKOUT_MINUTES.",
+    ),
+  PB_LOGIN_LOCKOUT_MINUTES: z.coerce
+    .number({ error: "must be a number of minutes" })
+    .int({ error: "must be a whole number" })
+    .min(1, { error: "must be at least 1" })
+    .max(1440, { error: "must be at most 1440 (a day)" })
+    .default(10)
+    .describe("The window the failures are counted in, and how long a lockout lasts after the last one."),
   PB_ALLOW_PRIVATE_SOURCES: booleanFlag
     .default(false)
     .describe(

@@ -28,6 +28,8 @@ describe("loadConfig", () => {
       logLevel: "info",
       maxUploadBytes: 64 * 1024 * 1024,
       workers: 1,
+      smtp: null,
+      loginLockout: { maxFailures: 10, windowMs: 600_000 },
       audit: {
         ipMode: "truncate",
         trustedProxies: [],
@@ -81,6 +83,69 @@ describe("loadConfig", () => {
     for (const hostile of ["0", "-1", "abc", "1e9", "65", "2.5", "0x2", " 2", "1000000000"]) {
       expect(configError({ PB_WORKERS: hostile }).message, hostile).toContain(
         'PB_WORKERS: must be "auto" or a whole number from 1 to 64',
+      );
+    }
+  });
+
+  it("reads the sign-in lockout, and refuses values that would disable it or lock people out for days", () => {
+    expect(loadConfig({ PB_LOGIN_MAX_FAILURES: "5", PB_LOGIN_LOCKOUT_MINUTES: "30" }).loginLockout).toEqual({
+      maxFailures: 5,
+      windowMs: 1_800_000,
+    });
+    for (const hostile of ["0", "-1", "abc", "2.5", "1001"]) {
+      expect(configError({ PB_LOGIN_MAX_FAILURES: hostile }).message, hostile).toContain(
+        "PB_LOGIN_MAX_FAILURES",
+      );
+    }
+    for (const hostile of ["0", "1441", "x"]) {
+      expect(configError({ PB_LOGIN_LOCKOUT_MINUTES: hostile }).message, hostile).toContain(
+        "PB_LOGIN_LOCKOUT_MINUTES",
+      );
+    }
+  });
+
+  it("reads the SMTP server and the From address, and refuses what would break a header or a URL", () => {
+    expect(
+      loadConfig({
+        PB_SMTP_URL: "smtps://broker:s3cret@mail.example.com:465",
+        PB_SMTP_FROM: " PACKAGE.broker <broker@example.com> ",
+      }).smtp,
+    ).toEqual({
+      url: "smtps://broker:s3cret@mail.example.com:465",
+      from: "PACKAGE.broker <broker@example.com>",
+    });
+    expect(
+      loadConfig({ PB_SMTP_URL: "smtp://127.0.0.1:2525", PB_SMTP_FROM: "broker@example.com" }).smtp,
+    ).toEqual({
+      url: "smtp://127.0.0.1:2525",
+      from: "broker@example.com",
+    });
+    expect(loadConfig({ PB_SMTP_FROM: "broker@example.com" }).smtp).toBeNull();
+    expect(configError({ PB_SMTP_URL: "smtp://mail.example.com" }).message).toContain(
+      "PB_SMTP_FROM: must be set when PB_SMTP_URL is",
+    );
+    for (const hostile of [
+      "http://mail.example.com",
+      "mail.example.com:25",
+      "smtp://",
+      "smtp:mail",
+      "smtps:///x",
+    ]) {
+      expect(configError({ PB_SMTP_URL: hostile, PB_SMTP_FROM: "a@example.com" }).message, hostile).toContain(
+        "PB_SMTP_URL: must be smtp://",
+      );
+    }
+    for (const hostile of [
+      "broker",
+      "Broker <broker>",
+      "Evil\r\nBcc: all@example.com <broker@example.com>",
+      "admin@bank.example <broker@example.com>",
+      '"Quoted" <broker@example.com>',
+      "broker@example.com\nBcc: x@example.com",
+      "a b@example.com",
+    ]) {
+      expect(configError({ PB_SMTP_FROM: hostile }).message, hostile).toContain(
+        "PB_SMTP_FROM: must be an e-mail address",
       );
     }
   });

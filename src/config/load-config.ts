@@ -16,6 +16,10 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** HTTP worker processes of `serve` (PB_WORKERS, `auto` resolved); 1 is a single process. */
   readonly workers: number;
+  /** Where e-mail goes (PB_SMTP_URL, PB_SMTP_FROM); null: no e-mail is sent. */
+  readonly smtp: { readonly url: string; readonly from: string } | null;
+  /** Sign-in lockout: this many failures for an account or an address within the window. */
+  readonly loginLockout: { readonly maxFailures: number; readonly windowMs: number };
   readonly audit: {
     readonly ipMode: "full" | "truncate" | "hash" | "none";
     readonly trustedProxies: readonly string[];
@@ -44,6 +48,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError(describeIssues(parsed.error));
   }
   const raw = parsed.data;
+  if (raw.PB_SMTP_URL !== undefined && raw.PB_SMTP_FROM === undefined) {
+    throw new ConfigError("Invalid configuration:\n  PB_SMTP_FROM: must be set when PB_SMTP_URL is");
+  }
   const dataDir = path.resolve(raw.PB_DATA_DIR);
   const shownHost = raw.PB_HOST === "0.0.0.0" || raw.PB_HOST === "::" ? "localhost" : raw.PB_HOST;
   const baseUrl =
@@ -59,6 +66,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     logLevel: raw.PB_LOG_LEVEL,
     maxUploadBytes: raw.PB_MAX_UPLOAD_BYTES,
     workers: raw.PB_WORKERS === "auto" ? Math.min(MAX_WORKERS, os.availableParallelism()) : raw.PB_WORKERS,
+    smtp:
+      raw.PB_SMTP_URL === undefined || raw.PB_SMTP_FROM === undefined
+        ? null
+        : { url: raw.PB_SMTP_URL, from: raw.PB_SMTP_FROM },
+    loginLockout: { maxFailures: raw.PB_LOGIN_MAX_FAILURES, windowMs: raw.PB_LOGIN_LOCKOUT_MINUTES * 60_000 },
     audit: {
       ipMode: raw.PB_AUDIT_IP_MODE,
       trustedProxies: raw.PB_TRUSTED_PROXIES,

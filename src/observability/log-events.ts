@@ -50,3 +50,19 @@ export function logSyncFinished(
 ): void {
   logger.info({ context }, "Repository sync finished");
 }
+
+/** An invitation or password-reset e-mail could not be sent; the admin got the link all the same. */
+export function logMailDeliveryFailed(
+  logger: Logger,
+  context: { linkId: string; purpose: string; error: string },
+): void {
+  logger.warn({ context }, "E-mail not sent");
+}
+
+/**
+ * `serve` found no active admin and made a setup link. The link itself (its token) is printed for
+ * the person starting the server, never logged.
+ */
+export function logSetupLinkCreated(logger: Logger, context: { linkId: string; expiresAt: string }): void {
+  logger.warn({ context }, "No administrator yet: setup link created");
+}

@@ -36,6 +36,8 @@ export function brokerJson<T>(args: readonly string[], env: Record<string, strin
 export class BrokerServer {
   readonly url: string;
   readonly logLines: Record<string, unknown>[] = [];
+  /** The lines of stdout that are not JSON log lines: printed for people (the setup link). */
+  readonly textLines: string[] = [];
   readonly #child: ChildProcess;
   #buffer = "";
 
@@ -49,7 +51,7 @@ export class BrokerServer {
       while (newline >= 0) {
         const line = this.#buffer.slice(0, newline);
         this.#buffer = this.#buffer.slice(newline + 1);
-        if (line.trim() !== "") this.logLines.push(JSON.parse(line) as Record<string, unknown>);
+        if (line.trim() !== "") this.#collect(line);
         newline = this.#buffer.indexOf("\n");
       }
     });
@@ -64,6 +66,11 @@ export class BrokerServer {
     const server = new BrokerServer(`http://127.0.0.1:${chosen}`, child);
     await server.#waitUntilHealthy();
     return server;
+  }
+
+  #collect(line: string): void {
+    if (line.startsWith("{")) this.logLines.push(JSON.parse(line) as Record<string, unknown>);
+    else this.textLines.push(line);
   }
 
   /** Paths of the requests completed since `from` (an index into logLines). */

@@ -62,7 +62,11 @@ const ACTIONS: Readonly<Record<string, Omit<EcsCategorization, "kind">>> = {
   // the session's CSRF token.
   "authentication.role_denied": { category: ["api"], type: ["denied"] },
   "authentication.csrf_rejected": { category: ["api"], type: ["denied"] },
+  "authentication.session_only": { category: ["api"], type: ["denied"] },
+  "authentication.two_factor_enrolment_pending": { category: ["api"], type: ["denied"] },
   "authentication.logout": { category: ["authentication"], type: ["end"] },
+  // Follows a login_succeeded (the logon itself): information about that session, not a logon.
+  "authentication.two_factor_enrolment_required": { category: ["authentication"], type: ["info"] },
   "package.uploaded": { category: ["file"], type: creation },
   "package.upload_rejected": { category: ["file"], type: creation },
   "package.deleted": { category: ["file"], type: deletion },
@@ -77,6 +81,20 @@ const ACTIONS: Readonly<Record<string, Omit<EcsCategorization, "kind">>> = {
   "token.updated": { category: ["iam"], type: ["admin", "change"] },
   // A revoked token stays listed (revoked_at set): a change, not a deletion.
   "token.revoked": { category: ["iam"], type: ["admin", "change"] },
+  // A soft delete (the id stays), but the account is gone for good: a deletion.
+  "user.deleted": { category: ["iam"], type: ["user", "deletion"] },
+  "user.two_factor_enabled": { category: ["iam"], type: ["user", "change"] },
+  "user.two_factor_disabled": { category: ["iam"], type: ["user", "change"] },
+  "user.two_factor_reset": { category: ["iam"], type: ["admin", "user", "change"] },
+  "user.recovery_codes_regenerated": { category: ["iam"], type: ["user", "change"] },
+  // One-time links: using one creates the account, or sets its password; an admin's request for
+  // a reset changes nothing yet. Invitations and setup links themselves fall to user/info.
+  "user.invitation_accepted": { category: ["iam"], type: ["user", "creation"] },
+  "user.setup_completed": { category: ["iam"], type: ["user", "creation"] },
+  "user.password_reset_requested": { category: ["iam"], type: ["admin", "user", "info"] },
+  "user.password_reset_completed": { category: ["iam"], type: ["user", "change"] },
+  "user.password_changed": { category: ["iam"], type: ["user", "change"] },
+  "configuration.settings_changed": { category: ["configuration"], type: change },
   "configuration.setting_changed": { category: ["configuration"], type: change },
   "audit.checkpoint_key_created": { category: ["configuration"], type: creation },
   "system.started": { category: ["process"], type: ["start"] },

@@ -114,8 +114,12 @@ const ACTIONS: Readonly<Record<string, OcsfClassification>> = {
   "authentication.scope_denied": { eventClass: API_ACTIVITY, activityId: OCSF_OTHER },
   "authentication.role_denied": { eventClass: API_ACTIVITY, activityId: OCSF_OTHER },
   "authentication.csrf_rejected": { eventClass: API_ACTIVITY, activityId: OCSF_OTHER },
+  "authentication.session_only": { eventClass: API_ACTIVITY, activityId: OCSF_OTHER },
+  "authentication.two_factor_enrolment_pending": { eventClass: API_ACTIVITY, activityId: OCSF_OTHER },
   // Authentication activity 2: Logoff.
   "authentication.logout": { eventClass: AUTHENTICATION, activityId: 2 },
+  // Follows the logon (login_succeeded) of an enrolment-only session: not a second logon.
+  "authentication.two_factor_enrolment_required": { eventClass: AUTHENTICATION, activityId: OCSF_OTHER },
   "package_access.packages_json": { eventClass: API_ACTIVITY, activityId: READ },
   "package_access.metadata": { eventClass: API_ACTIVITY, activityId: READ },
   "package_access.download": { eventClass: API_ACTIVITY, activityId: READ },
@@ -137,6 +141,7 @@ const ACTIONS: Readonly<Record<string, OcsfClassification>> = {
   // Revocation sets revoked_at; the token stays listed: an update, not a delete.
   "token.revoked": { eventClass: API_ACTIVITY, activityId: UPDATE },
   "configuration.setting_changed": { eventClass: API_ACTIVITY, activityId: UPDATE },
+  "configuration.settings_changed": { eventClass: API_ACTIVITY, activityId: UPDATE },
   "configuration.loaded": { eventClass: API_ACTIVITY, activityId: READ },
   "audit.checkpoint_key_created": { eventClass: API_ACTIVITY, activityId: CREATE },
   "audit.checkpoint_read": { eventClass: API_ACTIVITY, activityId: READ },
@@ -148,6 +153,17 @@ const ACTIONS: Readonly<Record<string, OcsfClassification>> = {
   "user.enabled": { eventClass: ACCOUNT_CHANGE, activityId: 2 },
   "user.disabled": { eventClass: ACCOUNT_CHANGE, activityId: 5 },
   "user.deleted": { eventClass: ACCOUNT_CHANGE, activityId: 6 },
+  // Account Change 10 MFA Factor Enable, 11 MFA Factor Disable (an admin's reset disables it too).
+  "user.two_factor_enabled": { eventClass: ACCOUNT_CHANGE, activityId: 10 },
+  "user.two_factor_disabled": { eventClass: ACCOUNT_CHANGE, activityId: 11 },
+  "user.two_factor_reset": { eventClass: ACCOUNT_CHANGE, activityId: 11 },
+  "user.recovery_codes_regenerated": { eventClass: ACCOUNT_CHANGE, activityId: OCSF_OTHER },
+  // Account Change 1 Create (an invitation or the setup link used), 3 Password Change, 4 Password
+  // Reset (completed through the link; the admin's request is Other, like the invitation itself).
+  "user.invitation_accepted": { eventClass: ACCOUNT_CHANGE, activityId: 1 },
+  "user.setup_completed": { eventClass: ACCOUNT_CHANGE, activityId: 1 },
+  "user.password_changed": { eventClass: ACCOUNT_CHANGE, activityId: 3 },
+  "user.password_reset_completed": { eventClass: ACCOUNT_CHANGE, activityId: 4 },
   "system.started": { eventClass: APPLICATION_LIFECYCLE, activityId: 3 },
   "system.stopped": { eventClass: APPLICATION_LIFECYCLE, activityId: 4 },
   // Migrations run because the installed application changed version: its storage is updated.

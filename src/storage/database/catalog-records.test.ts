@@ -430,4 +430,91 @@ describe.each(testEngines())("CatalogRecords on %s", (engine) => {
       new Date(Date.parse(base.changedAt) + 6000).toISOString(),
     );
   });
+
+  it("pages packages by name after a given name, with an optional search on the name", async () => {
+    const catalog = await open();
+    for (const name of ["acme/alpha", "acme/beta", "beta/tools", "corp/gamma", "corp/zeta"]) {
+      await catalog.saveVersion(newVersion({ packageName: name }), at(0));
+    }
+    const names = async (options: { after: string | null; search: string | null; limit: number }) =>
+      (await catalog.packagePage(options)).map((row) => row.name);
+    expect(await names({ after: null, search: null, limit: 2 })).toEqual(["acme/alpha", "acme/beta"]);
+    expect(await names({ after: "acme/beta", search: null, limit: 2 })).toEqual(["beta/tools", "corp/gamma"]);
+    expect(await names({ after: "corp/gamma", search: null, limit: 2 })).toEqual(["corp/zeta"]);
+    expect(await names({ after: "corp/zeta", search: null, limit: 2 })).toEqual([]);
+    // After a name that is not there: the next one in order.
+    expect(await names({ after: "b", search: null, limit: 1 })).toEqual(["beta/tools"]);
+    expect(await names({ after: null, search: "beta", limit: 10 })).toEqual(["acme/beta", "beta/tools"]);
+    expect(await names({ after: "acme/beta", search: "beta", limit: 10 })).toEqual(["beta/tools"]);
+    expect(await names({ after: null, search: "ETA", limit: 10 })).toEqual([
+      "acme/beta",
+      "beta/tools",
+      "corp/zeta",
+    ]);
+    expect(await names({ after: null, search: "", limit: 10 })).toHaveLength(5);
+    const [row] = await catalog.packagePage({ after: null, search: "alpha", limit: 1 });
+    expect(row).toEqual({ name: "acme/alpha", createdAt: at(0), updatedAt: expect.any(String) as unknown });
+  });
+
+  it("treats LIKE wildcards and the escape character in a search as plain text", async () => {
+    const catalog = await open();
+    for (const name of ["acme/a_b", "acme/axb", "acme/a-b"]) {
+      await catalog.saveVersion(newVersion({ packageName: name }), at(0));
+    }
+    const names = async (search: string) =>
+      (await catalog.packagePage({ after: null, search, limit: 10 })).map((row) => row.name);
+    expect(await names("a_b")).toEqual(["acme/a_b"]);
+    expect(await names("%")).toEqual([]);
+    expect(await names("a%b")).toEqual([]);
+    expect(await names("!")).toEqual([]);
+    expect(await names("!_")).toEqual([]);
+    expect(await names("'")).toEqual([]);
+  });
+
+  it("finds a package, and the versions, summaries and metadata of packages", async () => {
+    const catalog = await open();
+    await addRepository("R1");
+    const stable = newVersion({ packageName: "acme/widget", versionNormalized: "1.0.0.0" });
+    const dev = newVersion({
+      packageName: "acme/widget",
+      version: "dev-main",
+      versionNormalized: "dev-main",
+      isDev: true,
+      origin: "git",
+      repositoryId: "R1",
+    });
+    const other = newVersion({ packageName: "acme/other" });
+    for (const version of [stable, dev, other]) await catalog.saveVersion(version, at(0));
+
+    expect(await catalog.findPackage("acme/widget")).toEqual({
+      name: "acme/widget",
+      createdAt: at(0),
+      updatedAt: await catalog.packageUpdatedAt("acme/widget"),
+    });
+    expect(await catalog.findPackage("acme/absent")).toBeNull();
+
+    const all = await catalog.packageVersions("acme/widget");
+    expect(all.map((version) => version.id).sort()).toEqual([stable.id, dev.id].sort());
+    expect(await catalog.packageVersions("acme/absent")).toEqual([]);
+
+    const summaries = await catalog.versionSummaries(["acme/widget", "acme/other", "acme/absent"]);
+    expect(summaries.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [stable, dev, other]
+        .map((version) => ({
+          id: version.id,
+          packageName: version.packageName,
+          version: version.version,
+          versionNormalized: version.versionNormalized,
+          isDev: version.isDev,
+          origin: version.origin,
+          repositoryId: version.repositoryId,
+        }))
+        .sort((a, b) => a.id.localeCompare(b.id)),
+    );
+    expect(await catalog.versionSummaries([])).toEqual([]);
+
+    const metadata = await catalog.versionMetadata([stable.id, "01JNOSUCHVERSION"]);
+    expect([...metadata]).toEqual([[stable.id, stable.metadata]]);
+    expect(await catalog.versionMetadata([])).toEqual(new Map());
+  });
 });

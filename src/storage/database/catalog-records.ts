@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type SqlBool, type Transaction } from "kysely";
 import type { Database, PackageVersionsTable, VersionOrigin } from "./database-schema.ts";
 
 export interface StoredVersion {
@@ -20,6 +20,20 @@ export interface StoredVersion {
 }
 
 export type NewVersion = Omit<StoredVersion, "createdAt" | "updatedAt">;
+
+/** A package as the `packages` table has it: its name and change stamps. */
+export interface StoredPackage {
+  readonly name: string;
+  readonly createdAt: string;
+  /** The Last-Modified of its p2 documents. */
+  readonly updatedAt: string;
+}
+
+/** A version without its metadata and dist: enough to order, count and label it. */
+export type VersionSummary = Pick<
+  StoredVersion,
+  "id" | "packageName" | "version" | "versionNormalized" | "isDev" | "origin" | "repositoryId"
+>;
 
 export interface CatalogRevision {
   readonly revision: number;
@@ -55,6 +69,82 @@ export class CatalogRecords {
   async packageNames(): Promise<string[]> {
     const rows = await this.#db.selectFrom("packages").select("name").orderBy("name").execute();
     return rows.map((row) => row.name);
+  }
+
+  /**
+   * Packages in name order, after `after` (exclusive) when given, whose name contains `search`
+   * (matched as lower-case text, no wildcards). The order is the database's order of the column,
+   * which is what `after` continues in, so keyset pages never skip or repeat a package.
+   */
+  async packagePage(options: {
+    readonly after: string | null;
+    readonly search: string | null;
+    readonly limit: number;
+  }): Promise<StoredPackage[]> {
+    let query = this.#db
+      .selectFrom("packages")
+      .select(["name", "created_at", "updated_at"])
+      .orderBy("name")
+      .limit(options.limit);
+    const { after, search } = options;
+    if (after !== null) query = query.where("name", ">", after);
+    if (search !== null && search !== "") {
+      const pattern = `%${escapeLike(search.toLowerCase())}%`;
+      query = query.where(sql<SqlBool>`name like ${pattern} escape '!'`);
+    }
+    const rows = await query.execute();
+    return rows.map((row) => ({ name: row.name, createdAt: row.created_at, updatedAt: row.updated_at }));
+  }
+
+  async findPackage(name: string): Promise<StoredPackage | null> {
+    const row = await this.#db
+      .selectFrom("packages")
+      .select(["name", "created_at", "updated_at"])
+      .where("name", "=", name)
+      .executeTakeFirst();
+    return row === undefined
+      ? null
+      : { name: row.name, createdAt: row.created_at, updatedAt: row.updated_at };
+  }
+
+  /** Every version of these packages, without metadata or dist, in no particular order. */
+  async versionSummaries(names: readonly string[]): Promise<VersionSummary[]> {
+    if (names.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom("package_versions")
+      .select(["id", "package_name", "version", "version_normalized", "is_dev", "origin", "repository_id"])
+      .where("package_name", "in", [...names])
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      packageName: row.package_name,
+      version: row.version,
+      versionNormalized: row.version_normalized,
+      isDev: row.is_dev === 1,
+      origin: row.origin,
+      repositoryId: row.repository_id,
+    }));
+  }
+
+  /** The stored metadata (JSON text) of these versions, by version id; absent ids are left out. */
+  async versionMetadata(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.#db
+      .selectFrom("package_versions")
+      .select(["id", "metadata"])
+      .where("id", "in", [...ids])
+      .execute();
+    return new Map(rows.map((row) => [row.id, row.metadata]));
+  }
+
+  /** Every version of the package, stable and dev, in no particular order. */
+  async packageVersions(name: string): Promise<StoredVersion[]> {
+    const rows = await this.#db
+      .selectFrom("package_versions")
+      .selectAll()
+      .where("package_name", "=", name)
+      .execute();
+    return rows.map(toStoredVersion);
   }
 
   /** When the package last changed, or null when it has no versions. */
@@ -256,6 +346,11 @@ async function bumpRevision(db: Db, now: string): Promise<void> {
     .set({ changed_at: nextChangeStamp(state.changed_at, now) })
     .where("id", "=", 1)
     .execute();
+}
+
+/** LIKE's wildcards and the escape character itself, escaped with `!` (`escape '!'`). */
+function escapeLike(text: string): string {
+  return text.replace(/[!%_]/g, (character) => `!${character}`);
 }
 
 function toStoredVersion(row: PackageVersionsTable): StoredVersion {

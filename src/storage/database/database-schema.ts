@@ -18,7 +18,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   recovery_codes: RecoveryCodesTable;
-  invitations: InvitationsTable;
+  account_links: AccountLinksTable;
   login_failures: LoginFailuresTable;
   audit_search_state: AuditSearchStateTable;
   settings: SettingsTable;
@@ -258,6 +258,12 @@ export interface AuditSubjectsTable {
   erased_at: string | null;
 }
 
+/**
+ * `deleted`: a soft-deleted user. The row keeps its id (audit events name it) and role; the e-mail
+ * address is replaced by `deleted:<id>` (freed for a new account), the name and secrets are gone.
+ */
+export type UserStatus = "active" | "blocked" | "deleted";
+
 /** A person who signs in to the dashboard or the API (migration 0007). */
 export interface UsersTable {
   /** `usr_` + ULID: the stable actor id in the audit log. */
@@ -267,7 +273,7 @@ export interface UsersTable {
   name: string | null;
   /** admin, maintainer, auditor or viewer (access/user-role.ts). */
   role: string;
-  status: "active" | "blocked";
+  status: UserStatus;
   /** scrypt (access/password-hash.ts); null until the person sets a password. */
   password_hash: string | null;
   password_changed_at: string | null;
@@ -301,16 +307,28 @@ export interface RecoveryCodesTable {
   used_at: string | null;
 }
 
-/** An invitation by e-mail; the link carries a token whose hash is stored. */
-export interface InvitationsTable {
+/**
+ * A one-time link (migration 0007): an invitation, the first-run setup link or a password reset.
+ * The URL carries a random token; only its SHA-256 is stored.
+ */
+export interface AccountLinksTable {
+  /** `lnk_` + ULID. */
   id: string;
+  /** invitation, setup or password-reset (access/account-link-purpose.ts). */
+  purpose: string;
+  /** SHA-256 (hex) of the token. */
   token_hash: string;
-  email: string;
-  role: string;
-  invited_by: string;
+  /** Lower-cased; null for a setup link (the person chooses their address). */
+  email: string | null;
+  /** The role an invitation gives; admin for a setup link; null for a reset. */
+  role: string | null;
+  /** The user whose password a reset sets; null otherwise. */
+  user_id: string | null;
+  /** The user who made the link; null when the system or the console did. */
+  created_by: string | null;
   created_at: string;
   expires_at: string;
-  accepted_at: string | null;
+  used_at: string | null;
   revoked_at: string | null;
 }
 

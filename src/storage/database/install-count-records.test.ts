@@ -84,4 +84,52 @@ describe.each(testEngines())("InstallCountRecords on %s", (engine) => {
       { packageName: "acme/widget", versionNormalized: "2.0.0.0", count: 10 },
     ]);
   });
+
+  it("totals installs per package, for the packages asked about", async () => {
+    const counts = await open();
+    await counts.add([widget1, widget1, widget2, gadget], "2026-01-01");
+    await counts.add([widget2, gadget], "2026-01-02");
+    expect(await counts.packageTotals(["acme/widget", "acme/gadget", "acme/absent"])).toEqual(
+      new Map([
+        ["acme/widget", 4],
+        ["acme/gadget", 2],
+      ]),
+    );
+    expect(await counts.packageTotals(["acme/gadget"])).toEqual(new Map([["acme/gadget", 2]]));
+    expect(await counts.packageTotals([])).toEqual(new Map());
+    const [total] = (await counts.packageTotals(["acme/widget"])).values();
+    expect(typeof total).toBe("number");
+  });
+
+  it("counts installs per UTC day within a range, for a package or one version", async () => {
+    const counts = await open();
+    await counts.add([widget1, widget2, widget2, gadget], "2025-12-31");
+    await counts.add([widget1, widget1], "2026-01-01");
+    await counts.add([widget2], "2026-01-03");
+    await counts.add([widget1], "2026-01-05");
+    expect(await counts.daily("acme/widget", { from: "2026-01-01", to: "2026-01-04" })).toEqual([
+      { day: "2026-01-01", count: 2 },
+      { day: "2026-01-03", count: 1 },
+    ]);
+    expect(await counts.daily("acme/widget", { from: "2025-12-31", to: "2026-01-05" })).toEqual([
+      { day: "2025-12-31", count: 3 },
+      { day: "2026-01-01", count: 2 },
+      { day: "2026-01-03", count: 1 },
+      { day: "2026-01-05", count: 1 },
+    ]);
+    expect(
+      await counts.daily("acme/widget", {
+        from: "2025-12-31",
+        to: "2026-01-05",
+        versionNormalized: "2.0.0.0",
+      }),
+    ).toEqual([
+      { day: "2025-12-31", count: 2 },
+      { day: "2026-01-03", count: 1 },
+    ]);
+    expect(await counts.daily("acme/gadget", { from: "2026-01-01", to: "2026-01-31" })).toEqual([]);
+    for (const row of await counts.daily("acme/widget", { from: "2025-01-01", to: "2026-12-31" })) {
+      expect(typeof row.count).toBe("number");
+    }
+  });
 });

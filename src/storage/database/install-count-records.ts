@@ -7,6 +7,13 @@ export interface InstallCount {
   readonly count: number;
 }
 
+/** Installs on one UTC day. */
+export interface DailyInstalls {
+  /** YYYY-MM-DD. */
+  readonly day: string;
+  readonly count: number;
+}
+
 /** Installs reported by Composer's notify-batch, counted per package version and UTC day. */
 export class InstallCountRecords {
   readonly #db: Kysely<Database>;
@@ -55,5 +62,40 @@ export class InstallCountRecords {
       versionNormalized: row.version_normalized,
       count: row.total,
     }));
+  }
+
+  /** All-time totals per package (every version, deleted ones included); packages never installed are left out. */
+  async packageTotals(packageNames: readonly string[]): Promise<Map<string, number>> {
+    if (packageNames.length === 0) return new Map();
+    const rows = await this.#db
+      .selectFrom("install_counts")
+      .select((eb) => ["package_name", eb.fn.sum<number>("count").as("total")])
+      .where("package_name", "in", [...packageNames])
+      .groupBy("package_name")
+      .execute();
+    return new Map(rows.map((row) => [row.package_name, row.total]));
+  }
+
+  /**
+   * Installs of a package (or of one of its versions) per UTC day from `from` to `to`, both
+   * included, oldest first. Days without installs are left out.
+   */
+  async daily(
+    packageName: string,
+    range: { readonly from: string; readonly to: string; readonly versionNormalized?: string },
+  ): Promise<DailyInstalls[]> {
+    let query = this.#db
+      .selectFrom("install_counts")
+      .select((eb) => ["day", eb.fn.sum<number>("count").as("total")])
+      .where("package_name", "=", packageName)
+      .where("day", ">=", range.from)
+      .where("day", "<=", range.to)
+      .groupBy("day")
+      .orderBy("day");
+    if (range.versionNormalized !== undefined) {
+      query = query.where("version_normalized", "=", range.versionNormalized);
+    }
+    const rows = await query.execute();
+    return rows.map((row) => ({ day: row.day, count: row.total }));
   }
 }

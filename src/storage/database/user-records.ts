@@ -1,5 +1,7 @@
-import { PostgresAdapter, type Kysely, type Selectable } from "kysely";
-import type { Database, UsersTable } from "./database-schema.ts";
+import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from "kysely";
+import type { Database, UsersTable, UserStatus } from "./database-schema.ts";
+import { SessionRecords } from "./session-records.ts";
+import { TokenRecords } from "./token-records.ts";
 
 /** A stored user (the password hash and TOTP secret included: callers decide what leaves). */
 export interface UserRecord {
@@ -7,7 +9,7 @@ export interface UserRecord {
   readonly email: string;
   readonly name: string | null;
   readonly role: string;
-  readonly status: "active" | "blocked";
+  readonly status: UserStatus;
   readonly passwordHash: string | null;
   readonly passwordChangedAt: string | null;
   readonly totpSecret: string | null;
@@ -34,7 +36,19 @@ export interface UserRecordPatch {
   readonly passwordChangedAt?: string | null;
 }
 
-/** The `users` table. */
+/** What deleting a user did. */
+export interface DeletedUserRecord {
+  /** The user as they were just before. */
+  readonly before: UserRecord;
+  /** Their tokens revoked now (those revoked earlier are not counted). */
+  readonly revokedTokens: number;
+  readonly endedSessions: number;
+}
+
+/**
+ * The `users` table. A deleted user's row stays (status `deleted`, see `UserStatus`), but every
+ * lookup here but the token owner's in `TokenRecords` treats it as absent.
+ */
 export class UserRecords {
   readonly #db: Kysely<Database>;
 
@@ -67,18 +81,35 @@ export class UserRecords {
   }
 
   async findById(id: string): Promise<UserRecord | null> {
-    const row = await this.#db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom("users")
+      .selectAll()
+      .where("id", "=", id)
+      .where("status", "!=", "deleted")
+      .executeTakeFirst();
     return row === undefined ? null : toUserRecord(row);
   }
 
   /** By lower-cased e-mail address. */
   async findByEmail(email: string): Promise<UserRecord | null> {
-    const row = await this.#db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom("users")
+      .selectAll()
+      .where("email", "=", email)
+      .where("status", "!=", "deleted")
+      .executeTakeFirst();
     return row === undefined ? null : toUserRecord(row);
   }
 
+  /** Every user but the deleted ones. */
   async list(): Promise<UserRecord[]> {
-    const rows = await this.#db.selectFrom("users").selectAll().orderBy("created_at").orderBy("id").execute();
+    const rows = await this.#db
+      .selectFrom("users")
+      .selectAll()
+      .where("status", "!=", "deleted")
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
     return rows.map(toUserRecord);
   }
 
@@ -94,7 +125,12 @@ export class UserRecords {
   }
 
   async update(id: string, patch: UserRecordPatch, now: string): Promise<UserRecord | null> {
-    await this.#db.updateTable("users").set(patchColumns(patch, now)).where("id", "=", id).execute();
+    await this.#db
+      .updateTable("users")
+      .set(patchColumns(patch, now))
+      .where("id", "=", id)
+      .where("status", "!=", "deleted")
+      .execute();
     return this.findById(id);
   }
 
@@ -102,7 +138,8 @@ export class UserRecords {
    * Changes a user's role, status or name, unless that would leave no active admin: the check and
    * the change are one transaction, with the active admins' rows locked on PostgreSQL (SQLite
    * runs one write transaction at a time), so two admins demoting each other cannot both win.
-   * `last-admin` when refused; null when no user has this id.
+   * Blocking a user ends their sessions in the same transaction. `last-admin` when refused; null
+   * when no user (or only a deleted one) has this id.
    */
   async updateKeepingAnAdmin(
     id: string,
@@ -110,21 +147,59 @@ export class UserRecords {
     now: string,
   ): Promise<UserRecord | "last-admin" | null> {
     return this.#db.transaction().execute(async (trx) => {
-      let admins = trx
-        .selectFrom("users")
-        .select("id")
-        .where("role", "=", "admin")
-        .where("status", "=", "active");
-      if (trx.getExecutor().adapter instanceof PostgresAdapter) admins = admins.forUpdate();
-      const active = (await admins.execute()).map((row) => row.id);
-      const before = await trx.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+      const active = await lockActiveAdmins(trx);
+      const before = await findLiveUser(trx, id);
       if (before === undefined) return null;
       const staysAdmin =
         (patch.role ?? before.role) === "admin" && (patch.status ?? before.status) === "active";
       if (active.includes(id) && !staysAdmin && active.length === 1) return "last-admin";
       await trx.updateTable("users").set(patchColumns(patch, now)).where("id", "=", id).execute();
+      if (patch.status === "blocked") await new SessionRecords(trx).deleteAllForUser(id);
       const after = await trx.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
       return toUserRecord(after);
+    });
+  }
+
+  /**
+   * Soft-deletes a user, unless they are the last active admin (the same rule and locking as
+   * `updateKeepingAnAdmin`). In one transaction: the row becomes `deleted`, its e-mail address is
+   * replaced by `deleted:<id>` (so the address can be given to a new account), its name,
+   * password and second factor are cleared; the user's sessions and recovery codes are deleted and
+   * their tokens revoked. The id and role stay, for the audit log and the tokens' owner.
+   * `last-admin` when refused; null when no user (or only a deleted one) has this id.
+   */
+  async deleteKeepingAnAdmin(id: string, now: string): Promise<DeletedUserRecord | "last-admin" | null> {
+    return this.#db.transaction().execute(async (trx) => {
+      const active = await lockActiveAdmins(trx);
+      const before = await findLiveUser(trx, id);
+      if (before === undefined) return null;
+      if (active.includes(id) && active.length === 1) return "last-admin";
+      await trx
+        .updateTable("users")
+        .set({
+          status: "deleted",
+          email: deletedEmail(id),
+          name: null,
+          password_hash: null,
+          password_changed_at: null,
+          totp_secret: null,
+          totp_enabled_at: null,
+          updated_at: now,
+        })
+        .where("id", "=", id)
+        .execute();
+      const endedSessions = await new SessionRecords(trx).deleteAllForUser(id);
+      await trx.deleteFrom("recovery_codes").where("user_id", "=", id).execute();
+      const revokedTokens = await new TokenRecords(trx).revokeAllOwnedBy(id, now);
+      // An open password reset link of a deleted account must not outlive it.
+      await trx
+        .updateTable("account_links")
+        .set({ revoked_at: now })
+        .where("user_id", "=", id)
+        .where("used_at", "is", null)
+        .where("revoked_at", "is", null)
+        .execute();
+      return { before: toUserRecord(before), revokedTokens, endedSessions };
     });
   }
 
@@ -162,6 +237,40 @@ export class UserRecords {
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
+}
+
+/**
+ * The ids of the active admins, their rows locked until the transaction ends on PostgreSQL (SQLite
+ * runs one write transaction at a time).
+ */
+async function lockActiveAdmins(trx: Transaction<Database>): Promise<string[]> {
+  let admins = trx
+    .selectFrom("users")
+    .select("id")
+    .where("role", "=", "admin")
+    .where("status", "=", "active");
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) admins = admins.forUpdate();
+  return (await admins.execute()).map((row) => row.id);
+}
+
+async function findLiveUser(
+  trx: Transaction<Database>,
+  id: string,
+): Promise<Selectable<UsersTable> | undefined> {
+  return trx
+    .selectFrom("users")
+    .selectAll()
+    .where("id", "=", id)
+    .where("status", "!=", "deleted")
+    .executeTakeFirst();
+}
+
+/**
+ * What a deleted user's e-mail column holds: unique (the id is), and never an e-mail address (no
+ * `@`), so no sign-in or new account can match it.
+ */
+export function deletedEmail(id: string): string {
+  return `deleted:${id}`;
 }
 
 /** The columns a patch sets (the members it has), and `updated_at`. */

@@ -1,11 +1,12 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 
 /**
- * People: users with a role, their browser sessions, two-factor recovery codes, invitations, the
- * failed logins that lock an account or an address out, and the owner of a token.
+ * People: users with a role, their browser sessions, two-factor recovery codes, one-time account
+ * links (invitations, the first-run setup link, password resets), the failed logins that lock an
+ * account or an address out, and the owner of a token.
  *
- * Secrets are never stored as they are: passwords as scrypt hashes, session and invitation
- * tokens and recovery codes as SHA-256 hashes, the TOTP secret sealed with the server's secret
+ * Secrets are never stored as they are: passwords as scrypt hashes, session and account
+ * link tokens and recovery codes as SHA-256 hashes, the TOTP secret sealed with the server's secret
  * key (the secret box of stored credentials).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -51,18 +52,36 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint("recovery_codes_pk", ["user_id", "code_hash"])
     .execute();
 
+  // One-time links: an invitation (e-mail and role chosen by an admin), the first-run setup link
+  // (no e-mail: the person chooses it) and an admin's password reset for a user. Each works once
+  // (`used_at`), until `expires_at`, unless revoked; a newer link of the same kind for the same
+  // address or user revokes the older one.
   await db.schema
-    .createTable("invitations")
+    .createTable("account_links")
     .addColumn("id", "text", (c) => c.primaryKey())
+    .addColumn("purpose", "text", (c) => c.notNull())
     .addColumn("token_hash", "text", (c) => c.notNull().unique())
-    .addColumn("email", "text", (c) => c.notNull())
-    .addColumn("role", "text", (c) => c.notNull())
-    .addColumn("invited_by", "text", (c) => c.notNull())
+    .addColumn("email", "text")
+    .addColumn("role", "text")
+    .addColumn("user_id", "text", (c) => c.references("users.id").onDelete("cascade"))
+    // No foreign key: the link (and its audit trail) outlives the admin who made it.
+    .addColumn("created_by", "text")
     .addColumn("created_at", "text", (c) => c.notNull())
     .addColumn("expires_at", "text", (c) => c.notNull())
-    .addColumn("accepted_at", "text")
+    .addColumn("used_at", "text")
     .addColumn("revoked_at", "text")
     .execute();
+  // At most one open link per purpose and address: of two invitations racing for one address,
+  // the database keeps one (setup links have no address; there is one server to start them).
+  await db.schema
+    .createIndex("account_links_open")
+    .unique()
+    .on("account_links")
+    .columns(["purpose", "email"])
+    .where(sql.ref("used_at"), "is", null)
+    .where(sql.ref("revoked_at"), "is", null)
+    .execute();
+  await db.schema.createIndex("account_links_user").on("account_links").column("user_id").execute();
 
   // One row per failed login: by account (lower-cased e-mail, known or not) and by address.
   await db.schema

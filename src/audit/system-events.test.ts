@@ -1,0 +1,57 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../config/load-config.ts";
+import { createSilentLogger } from "../observability/logger.ts";
+import { openRuntime } from "../runtime.ts";
+import { rowToEvent } from "./audit-row.ts";
+import { recordConfiguration } from "./system-events.ts";
+
+describe("recordConfiguration", () => {
+  const roots: string[] = [];
+  afterEach(() => {
+    for (const root of roots.splice(0)) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it("records the SMTP server without its password, and a change of it as before and after", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "pb-config-events-"));
+    roots.push(root);
+    const base = { PB_DATA_DIR: root, PB_SMTP_FROM: "PACKAGE.broker <broker@example.com>" };
+    for (const url of [
+      "smtp://broker:first-secret@mail.example.com:587",
+      "smtps://broker:second-secret@mail.example.com",
+    ]) {
+      const config = loadConfig({ ...base, PB_SMTP_URL: url });
+      const runtime = await openRuntime(config, createSilentLogger());
+      try {
+        await recordConfiguration(runtime.audit, config);
+      } finally {
+        await runtime.close();
+      }
+    }
+    const config = loadConfig(base);
+    const runtime = await openRuntime(config, createSilentLogger());
+    try {
+      await runtime.audit.log.flush();
+      const rows = await runtime.audit.records.range(1, 1000);
+      const events = rows.map(rowToEvent).filter((event) => event.event === "configuration");
+      expect(JSON.stringify(rows)).not.toMatch(/first-secret|second-secret/);
+      expect(events[0]?.details).toMatchObject({
+        settings: {
+          PB_SMTP_URL: "smtp://broker:***@mail.example.com:587",
+          PB_SMTP_FROM: "PACKAGE.broker <broker@example.com>",
+        },
+      });
+      expect(events.find((event) => event.action === "setting_changed")).toMatchObject({
+        target: { type: "setting", name: "PB_SMTP_URL" },
+        details: {
+          before: "smtp://broker:***@mail.example.com:587",
+          after: "smtps://broker:***@mail.example.com",
+        },
+      });
+    } finally {
+      await runtime.close();
+    }
+  });
+});

@@ -1,0 +1,73 @@
+import type { LegalHold, RetentionDays } from "../audit/retention/retention-policy.ts";
+import { settingDefinitions, storedSettingKeys, type StoredSettings } from "./setting-definitions.ts";
+import { shownSettingValue } from "./setting-redaction.ts";
+
+/**
+ * The runtime settings document (`GET /api/settings`, `package-broker settings get`): what the
+ * settings service stores, and the audit retention's policy and legal hold, which it reads from
+ * the audit retention.
+ */
+export interface RuntimeSettings {
+  readonly security: {
+    readonly requireTwoFactor: boolean;
+  };
+  readonly audit: {
+    /** Days each category's event payloads are kept; patchable (through the audit retention). */
+    readonly retentionDays: RetentionDays;
+    /** Read-only here: placed and released with its own commands, which need a reason. */
+    readonly legalHold: LegalHold;
+  };
+}
+
+/** The document from the stored settings and the retention's state. Secrets appear as set/unset. */
+export function runtimeSettings(
+  stored: StoredSettings,
+  retention: { readonly days: RetentionDays; readonly legalHold: LegalHold },
+): RuntimeSettings {
+  const shown = (key: keyof StoredSettings) => shownSettingValue(settingDefinitions[key], stored[key]);
+  return {
+    security: { requireTwoFactor: shown("security.requireTwoFactor") as boolean },
+    audit: { retentionDays: retention.days, legalHold: retention.legalHold },
+  };
+}
+
+/**
+ * The stored settings from the stored JSON (a flat object of dotted keys): each key's value if
+ * it is valid for the setting, else its default, so a damaged or older document never stops a
+ * sign-in; keys no longer known are ignored.
+ */
+export function storedSettingsFrom(document: unknown): StoredSettings {
+  const overrides = storedOverridesFrom(document);
+  return Object.fromEntries(
+    storedSettingKeys.map((key) => [
+      key,
+      Object.hasOwn(overrides, key) ? overrides[key] : settingDefinitions[key].default,
+    ]),
+  ) as unknown as StoredSettings;
+}
+
+/**
+ * Only the settings that were set, and are valid: what is stored back after a change, so that a
+ * setting never set follows its default, even when a later release changes the default.
+ */
+export function storedOverridesFrom(document: unknown): Partial<StoredSettings> {
+  const values =
+    typeof document === "object" && document !== null ? (document as Record<string, unknown>) : {};
+  const overrides: Partial<Record<keyof StoredSettings, unknown>> = {};
+  for (const key of storedSettingKeys) {
+    if (!Object.hasOwn(values, key)) continue;
+    const parsed = settingDefinitions[key].schema.safeParse(values[key]);
+    if (parsed.success) overrides[key] = parsed.data;
+  }
+  return overrides as Partial<StoredSettings>;
+}
+
+/** Every leaf of a document by dotted key, in document order (for printing). */
+export function settingsLeaves(document: object, prefix = ""): [string, unknown][] {
+  return Object.entries(document).flatMap(([key, value]): [string, unknown][] => {
+    const path = prefix === "" ? key : `${prefix}.${key}`;
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? settingsLeaves(value as object, path)
+      : [[path, value]];
+  });
+}

@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { auditCategories } from "../audit/audit-event.ts";
+import { MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from "../audit/retention/retention-policy.ts";
+
+/** One runtime setting kept by the settings service (docs/settings.md lists them all). */
+export interface SettingDefinition<T = unknown> {
+  /** What a value must be; a patch is checked against it, a stored value too (else the default). */
+  readonly schema: z.ZodType<T>;
+  readonly default: T;
+  /**
+   * A secret (a password, an API key): events and printed documents show only `set` or `unset`,
+   * never the value. None of today's settings is one.
+   */
+  readonly secret: boolean;
+  readonly description: string;
+}
+
+/**
+ * The settings stored by the settings service, by dotted key: `security.requireTwoFactor` is
+ * `{"security": {"requireTwoFactor": ...}}` in the document. Adding one here makes it readable,
+ * patchable and audited; `runtime-settings.ts` gives it its place in the typed document.
+ */
+export const settingDefinitions = {
+  "security.requireTwoFactor": define({
+    schema: z.boolean(),
+    default: false,
+    secret: false,
+    description:
+      "Everyone must use two-factor authentication: a person without it can only enrol after signing in.",
+  }),
+};
+
+export type StoredSettingKey = keyof typeof settingDefinitions;
+
+/** The stored settings, each with its type. */
+export type StoredSettings = {
+  readonly [K in StoredSettingKey]: (typeof settingDefinitions)[K] extends SettingDefinition<infer T>
+    ? T
+    : never;
+};
+
+export const storedSettingKeys = Object.keys(settingDefinitions) as StoredSettingKey[];
+
+/** Settings of the document that belong to the audit retention (changed through it, with its events). */
+export const RETENTION_DAYS_PREFIX = "audit.retentionDays.";
+
+export const retentionDaysSchema = z.number().int().min(MIN_RETENTION_DAYS).max(MAX_RETENTION_DAYS);
+
+/** Every key a patch may set, with what its value must be. */
+export function patchableSettings(): ReadonlyMap<string, z.ZodType> {
+  return new Map<string, z.ZodType>([
+    ...storedSettingKeys.map((key): [string, z.ZodType] => [key, settingDefinitions[key].schema]),
+    ...auditCategories.map((category): [string, z.ZodType] => [
+      `${RETENTION_DAYS_PREFIX}${category}`,
+      retentionDaysSchema,
+    ]),
+  ]);
+}
+
+/** Keys shown in the document that a patch may not set, and why. */
+export const readOnlySettings: ReadonlyMap<string, string> = new Map([
+  [
+    "audit.legalHold",
+    "read-only here: place or release a legal hold with `package-broker audit retention hold|release` " +
+      "or /api/audit/retention/legal-hold (it needs a reason)",
+  ],
+]);
+
+function define<T>(definition: SettingDefinition<T>): SettingDefinition<T> {
+  return Object.freeze(definition);
+}
