@@ -31,4 +31,17 @@ export default tseslint.config(
     files: ["**/*.js", "**/*.cjs"],
     languageOptions: { globals: { process: "readonly", module: "writable", console: "readonly" } },
   },
+  {
+    // Pages the server serves as they are (the API reference): browser scripts.
+    files: ["assets/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: {
+        document: "readonly",
+        fetch: "readonly",
+        URLSearchParams: "readonly",
+        console: "readonly",
+      },
+    },
+  },
 );

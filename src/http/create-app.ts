@@ -2,6 +2,10 @@ import { Hono } from "hono";
 import type { SessionService } from "../access/session-service.ts";
 import type { AuditedUsers } from "../access/audited-users.ts";
 import type { UserService } from "../access/user-service.ts";
+import type { TwoFactorService } from "../access/two-factor-service.ts";
+import type { AuditedAccountLinks } from "../access/audited-account-links.ts";
+import type { AuditedPasswordChanges } from "../access/audited-password-changes.ts";
+import type { SettingsService } from "../settings/settings-service.ts";
 import type { AuditedTokens } from "../access/audited-tokens.ts";
 import type { TokenService } from "../access/token-service.ts";
 import type { AuditReads } from "../audit/audit-reads.ts";
@@ -11,6 +15,7 @@ import type { AuditedPackages } from "../catalog/audited-packages.ts";
 import type { CatalogReader } from "../catalog/catalog-reader.ts";
 import type { DistReader } from "../catalog/dist-reader.ts";
 import type { InstallRecorder } from "../catalog/install-recorder.ts";
+import type { PackageBrowser } from "../catalog/package-browser.ts";
 import { notFound } from "../errors/domain-error.ts";
 import type { Logger } from "../observability/logger.ts";
 import { logUnhandledError } from "../observability/log-events.ts";
@@ -25,8 +30,13 @@ import type { AppEnv } from "./app-env.ts";
 import { composerRoutes } from "./composer-routes.ts";
 import { sessionRoutes } from "./api/session-routes.ts";
 import { userRoutes } from "./api/user-routes.ts";
+import { meRoutes } from "./api/me-routes.ts";
+import { accountLinkRoutes, invitationRoutes } from "./api/account-link-routes.ts";
+import { settingsRoutes } from "./api/settings-routes.ts";
 import { errorResponse } from "./error-responses.ts";
 import { healthRoutes } from "./health-routes.ts";
+import { openApiRoutes } from "./openapi/openapi-routes.ts";
+import { PRODUCT_VERSION } from "../product-version.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { tokenGuard } from "./middleware/require-token.ts";
 
@@ -39,6 +49,14 @@ export interface AppDeps {
   /** People and roles (/api/users). */
   readonly users: UserService;
   readonly auditedUsers: AuditedUsers;
+  /** Each person's second factor (/api/me/two-factor) and admins' resets. */
+  readonly twoFactor: TwoFactorService;
+  /** Invitations, the first-run setup link, password resets (/api/invitations, /api/account-links). */
+  readonly accountLinks: AuditedAccountLinks;
+  /** A person's change of their own password (/api/me/password). */
+  readonly passwordChanges: AuditedPasswordChanges;
+  /** Runtime settings (/api/settings). */
+  readonly settings: SettingsService;
   /** Cookies are marked Secure when the public URL is https. */
   readonly secureCookies: boolean;
   readonly auditing: RequestAuditing;
@@ -46,16 +64,26 @@ export interface AppDeps {
   readonly dists: DistReader;
   readonly installs: InstallRecorder;
   readonly packages: AuditedPackages;
+  /** Package lists, versions and download counts (/api/packages). */
+  readonly packageBrowser: PackageBrowser;
   readonly repositories: RepositoryService;
   readonly auditedRepositories: AuditedRepositories;
   /** Audit log search, export, proofs, verification and checkpoint key (/audit, /api/audit). */
   readonly auditReads: AuditReads;
   /** Audit retention policy, legal hold and purge (/api/audit/retention). */
   readonly auditRetention: AuditRetention;
+  /** The server's public URL (PB_BASE_URL), the server of the OpenAPI document. */
+  readonly baseUrl: string;
   /** Resolves when the database answers; rejects otherwise. */
   readonly ready: () => Promise<void>;
   readonly limits: { readonly maxUploadBytes: number; readonly maxJsonBytes: number };
 }
+
+const API_DESCRIPTION = [
+  "Everything the dashboard does, for scripts: repositories, packages, tokens, people, settings and the audit log.",
+  "Authenticate with an API token (Bearer, or the password of HTTP Basic) or the dashboard's session cookie plus X-CSRF-Token.",
+  "Errors are RFC 9457 problem documents with a stable `code` (docs/api.md).",
+].join(" ");
 
 /** The whole HTTP surface of the server, built from its services (no adapters in here). */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -63,37 +91,59 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { maxJsonBytes, maxUploadBytes } = deps.limits;
   const guard = tokenGuard(deps.tokens, deps.auditing, deps.sessions);
   app.use("*", requestContext(deps.logger, deps.auditing));
-  app.route("/", healthRoutes(deps.ready));
-  app.route(
-    "/api/repositories",
+  const routers = [
+    healthRoutes(deps.ready, guard),
+    sessionRoutes({ ...deps, guard, maxJsonBytes }),
+    userRoutes({
+      users: deps.users,
+      audited: deps.auditedUsers,
+      twoFactor: deps.twoFactor,
+      links: deps.accountLinks,
+      guard,
+      maxJsonBytes,
+    }),
+    invitationRoutes({ links: deps.accountLinks, guard, maxJsonBytes }),
+    accountLinkRoutes({ links: deps.accountLinks, guard, maxJsonBytes }),
+    tokenRoutes({ tokens: deps.tokens, audited: deps.auditedTokens, guard, maxJsonBytes }),
+    meRoutes({
+      users: deps.users,
+      tokens: deps.tokens,
+      audited: deps.auditedTokens,
+      twoFactor: deps.twoFactor,
+      passwords: deps.passwordChanges,
+      sessions: deps.sessions,
+      auditing: deps.auditing,
+      guard,
+      maxJsonBytes,
+    }),
+    settingsRoutes({ settings: deps.settings, guard, maxJsonBytes }),
     repositoryRoutes({
       guard,
       repositories: deps.repositories,
       audited: deps.auditedRepositories,
       maxJsonBytes,
     }),
-  );
-  app.route(
-    "/api/session",
-    sessionRoutes({
-      sessions: deps.sessions,
-      auditing: deps.auditing,
-      secureCookies: deps.secureCookies,
+    packageRoutes({
+      guard,
+      packages: deps.packages,
+      browser: deps.packageBrowser,
+      maxUploadBytes,
       maxJsonBytes,
     }),
-  );
-  app.route("/api/users", userRoutes({ users: deps.users, audited: deps.auditedUsers, guard, maxJsonBytes }));
-  app.route(
-    "/api/tokens",
-    tokenRoutes({ tokens: deps.tokens, audited: deps.auditedTokens, guard, maxJsonBytes }),
-  );
-  app.route("/api/packages", packageRoutes({ guard, packages: deps.packages, maxUploadBytes }));
-  app.route("/audit", auditNoteRoutes({ guard, ...deps.auditReads }));
-  app.route(
-    "/api/audit/retention",
+    auditApiRoutes({ guard, ...deps.auditReads }),
     auditRetentionRoutes({ guard, retention: deps.auditRetention, maxJsonBytes }),
+    auditNoteRoutes({ guard, ...deps.auditReads }),
+  ];
+  for (const router of routers) app.route(router.base === "" ? "/" : router.base, router.hono);
+  app.route(
+    "/",
+    openApiRoutes(routers, {
+      title: "PACKAGE.broker management API",
+      version: PRODUCT_VERSION,
+      description: API_DESCRIPTION,
+      serverUrl: deps.baseUrl,
+    }),
   );
-  app.route("/api/audit", auditApiRoutes({ guard, ...deps.auditReads }));
   app.route("/", composerRoutes({ ...deps, guard, maxJsonBytes }));
   // Answered here rather than thrown: Hono calls the not-found handler outside its error handling,
   // so a throw would skip the request-context middleware (no X-Request-Id, no request log line).

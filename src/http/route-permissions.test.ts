@@ -1,57 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TestRuntime } from "../../test/builders/test-runtime.ts";
+import { TestRuntime, type TestSession } from "../../test/builders/test-runtime.ts";
 import { ROLE_PERMISSIONS, type Permission } from "../access/permission.ts";
 import { userRoles, type UserRole } from "../access/user-role.ts";
 import { rowToEvent } from "../audit/audit-row.ts";
 
-/**
- * Every route of the app, with the permission it needs. A route missing here fails the first
- * test, so a new route cannot ship without its place in the matrix.
- */
-const ROUTES: readonly (readonly [method: string, template: string, path: string, permission: Permission])[] =
-  [
-    ["GET", "/packages.json", "/packages.json", "packages:read"],
-    ["GET", "/p2/:vendor/:file", "/p2/acme/widget.json", "packages:read"],
-    ["GET", "/dists/:vendor/:project/:version/:file", "/dists/acme/widget/1.0.0/abc.zip", "packages:read"],
-    ["POST", "/downloads", "/downloads", "packages:read"],
-    ["GET", "/api/repositories", "/api/repositories", "repositories:read"],
-    ["POST", "/api/repositories", "/api/repositories", "repositories:write"],
-    ["GET", "/api/repositories/:id", "/api/repositories/nope", "repositories:read"],
-    ["PATCH", "/api/repositories/:id", "/api/repositories/nope", "repositories:write"],
-    ["DELETE", "/api/repositories/:id", "/api/repositories/nope", "repositories:write"],
-    ["GET", "/api/repositories/:id/syncs", "/api/repositories/nope/syncs", "repositories:read"],
-    ["POST", "/api/repositories/:id/sync", "/api/repositories/nope/sync", "repositories:sync"],
-    ["GET", "/api/users", "/api/users", "users:manage"],
-    ["POST", "/api/users", "/api/users", "users:manage"],
-    ["GET", "/api/users/:id", "/api/users/nope", "users:manage"],
-    ["PATCH", "/api/users/:id", "/api/users/nope", "users:manage"],
-    ["GET", "/api/tokens", "/api/tokens", "tokens:manage"],
-    ["POST", "/api/tokens", "/api/tokens", "tokens:manage"],
-    ["GET", "/api/tokens/:id", "/api/tokens/nope", "tokens:manage"],
-    ["PATCH", "/api/tokens/:id", "/api/tokens/nope", "tokens:manage"],
-    ["DELETE", "/api/tokens/:id", "/api/tokens/nope", "tokens:manage"],
-    ["POST", "/api/packages/upload", "/api/packages/upload", "packages:write"],
-    [
-      "DELETE",
-      "/api/packages/:vendor/:project/versions/:version",
-      "/api/packages/acme/nope/versions/1.0.0",
-      "packages:delete",
-    ],
-    ["GET", "/audit/checkpoint", "/audit/checkpoint", "audit:read"],
-    ["GET", "/api/audit/events", "/api/audit/events", "audit:read"],
-    ["GET", "/api/audit/export", "/api/audit/export?format=jsonl&q=event:nope", "audit:read"],
-    ["GET", "/api/audit/events/:id/raw-ip", "/api/audit/events/nope/raw-ip", "audit:raw-ip"],
-    ["GET", "/api/audit/events/:id/proof", "/api/audit/events/nope/proof", "audit:read"],
-    ["GET", "/api/audit/consistency", "/api/audit/consistency?from=1&to=1", "audit:read"],
-    ["GET", "/api/audit/verify", "/api/audit/verify", "audit:read"],
-    ["GET", "/api/audit/retention", "/api/audit/retention", "audit:read"],
-    ["PUT", "/api/audit/retention", "/api/audit/retention", "settings:manage"],
-    ["POST", "/api/audit/retention/legal-hold", "/api/audit/retention/legal-hold", "settings:manage"],
-    ["DELETE", "/api/audit/retention/legal-hold", "/api/audit/retention/legal-hold", "settings:manage"],
-    ["POST", "/api/audit/retention/purge", "/api/audit/retention/purge", "settings:manage"],
-  ];
+/** The Composer protocol's routes: not in the management API's document, so listed here. */
+const COMPOSER_ROUTES: readonly (readonly [method: string, template: string, path: string])[] = [
+  ["GET", "/packages.json", "/packages.json"],
+  ["GET", "/p2/:vendor/:file", "/p2/acme/widget.json"],
+  ["GET", "/dists/:vendor/:project/:version/:file", "/dists/acme/widget/1.0.0/abc.zip"],
+  ["POST", "/downloads", "/downloads"],
+];
 
-/** Routes anyone may call (health, the public key) and the sign-in itself. */
+/** Query strings that keep a request cheap where the operation reads a lot by default. */
+const SAMPLE_QUERIES: Readonly<Record<string, string>> = {
+  exportAuditEvents: "?format=jsonl&q=event:nope",
+  getAuditConsistencyProof: "?from=1&to=1",
+};
+
+/** The OpenAPI document's routes besides its operations (the document and its reference page). */
+const DOCUMENT_ROUTES = ["GET /api/openapi.json", "GET /api/docs", "GET /api/docs/:file"];
+
+/** Operations anyone may call: health, the public key, the sign-in itself. */
 const OPEN = [
   "GET /health",
   "GET /ready",
@@ -59,42 +29,79 @@ const OPEN = [
   "POST /api/session",
   "GET /api/session",
   "DELETE /api/session",
+  "POST /api/account-links/describe",
+  "POST /api/account-links/accept",
 ];
 
-const PASSWORD = "correct horse battery staple 42";
+interface DocumentedRoute {
+  readonly method: string;
+  /** Hono's syntax (`/api/tokens/:id`). */
+  readonly template: string;
+  readonly path: string;
+  readonly access: Permission | "signed-in" | "public";
+}
 
-let t: TestRuntime;
-const sessions = new Map<UserRole, { cookie: string; csrf: string; userId: string }>();
+const sessions = new Map<UserRole, TestSession>();
 
 beforeAll(async () => {
-  t = await TestRuntime.start();
-  for (const role of userRoles) {
-    const user = await t.runtime.users.create({ email: `${role}@example.org`, role, password: PASSWORD });
-    const response = await t.request("/api/session", {
-      method: "POST",
-      body: { email: `${role}@example.org`, password: PASSWORD },
-    });
-    const { csrfToken } = (await response.json()) as { csrfToken: string };
-    const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-    sessions.set(role, { cookie, csrf: csrfToken, userId: user.id });
-  }
+  for (const role of userRoles) sessions.set(role, await t.signInAs(role));
 });
 
 afterAll(async () => {
   await t.cleanup();
 });
 
+/** Every operation of the published document, with the permission it declares. */
+async function documentedRoutes(): Promise<DocumentedRoute[]> {
+  const document = (await (await t.app.request("/api/openapi.json")).json()) as {
+    paths: Record<string, Record<string, { operationId: string; "x-required-permission"?: string }>>;
+  };
+  return Object.entries(document.paths).flatMap(([template, item]) =>
+    Object.entries(item).map(([method, operation]) => ({
+      method: method.toUpperCase(),
+      template: template.replace(/\{(\w+)\}/g, ":$1"),
+      path: template.replace(/\{(\w+)\}/g, "nope") + (SAMPLE_QUERIES[operation.operationId] ?? ""),
+      access: (operation["x-required-permission"] ?? "public") as DocumentedRoute["access"],
+    })),
+  );
+}
+
+// Top-level: the cases below are made from the document the running app publishes.
+const t = await TestRuntime.start();
+const documented = await documentedRoutes();
+
 describe("authorization of every route for every role", () => {
-  it("knows every route of the app", () => {
+  it("knows every route of the app: each is in the OpenAPI document or a Composer route", () => {
     const registered = new Set(
       t.app.routes.filter((route) => route.method !== "ALL").map((route) => `${route.method} ${route.path}`),
     );
-    const listed = new Set([...ROUTES.map(([method, template]) => `${method} ${template}`), ...OPEN]);
+    const listed = new Set([
+      ...documented.map((route) => `${route.method} ${route.template}`),
+      ...COMPOSER_ROUTES.map(([method, template]) => `${method} ${template}`),
+      ...DOCUMENT_ROUTES,
+    ]);
     expect([...registered].filter((route) => !listed.has(route)).sort()).toEqual([]);
     expect([...listed].filter((route) => !registered.has(route)).sort()).toEqual([]);
   });
 
-  const cases = ROUTES.flatMap(([method, , path, permission]) =>
+  it("declares a permission for every operation but the public ones", () => {
+    const open = documented
+      .filter((route) => route.access === "public")
+      .map((r) => `${r.method} ${r.template}`);
+    expect(open.sort()).toEqual(OPEN.slice().sort());
+  });
+
+  const guarded: [method: string, path: string, permission: Permission][] = [
+    ...COMPOSER_ROUTES.map(([method, , path]): [string, string, Permission] => [
+      method,
+      path,
+      "packages:read",
+    ]),
+    ...documented.flatMap(({ method, path, access }): [string, string, Permission][] =>
+      access === "public" || access === "signed-in" ? [] : [[method, path, access]],
+    ),
+  ];
+  const cases = guarded.flatMap(([method, path, permission]) =>
     userRoles.map((role) => [role, method, path, permission] as const),
   );
 
@@ -103,7 +110,7 @@ describe("authorization of every route for every role", () => {
     if (session === undefined) throw new Error(`no session for ${role}`);
     const response = await t.request(path, {
       method,
-      headers: { cookie: session.cookie, "x-csrf-token": session.csrf, "content-type": "application/json" },
+      headers: { ...session.headers, "content-type": "application/json" },
       ...(method === "GET" || method === "DELETE" ? {} : { body: "{}" }),
     });
     const allowed = ROLE_PERMISSIONS[role].includes(permission);
@@ -123,4 +130,40 @@ describe("authorization of every route for every role", () => {
       details: { code: "InsufficientRole", required_permission: permission },
     });
   });
+
+  const ownAccount = documented.filter((route) => route.access === "signed-in");
+
+  it.each(ownAccount.flatMap((route) => userRoles.map((role) => [role, route.method, route.path] as const)))(
+    "%s may %s %s in a session (their own account)",
+    async (role, method, path) => {
+      const session = sessions.get(role);
+      if (session === undefined) throw new Error(`no session for ${role}`);
+      const response = await t.request(path, {
+        method,
+        headers: { ...session.headers, "content-type": "application/json" },
+        ...(method === "GET" || method === "DELETE" ? {} : { body: "{}" }),
+      });
+      expect([401, 403]).not.toContain(response.status);
+    },
+  );
+
+  it.each(ownAccount.map((route) => [route.method, route.path] as const))(
+    "refuses %s %s to an API token, even an admin's, and records it",
+    async (method, path) => {
+      const token = await t.createToken({ scopes: ["admin"] });
+      const response = await t.request(path, {
+        method,
+        token: token.token,
+        headers: { "content-type": "application/json" },
+        ...(method === "GET" || method === "DELETE" ? {} : { body: "{}" }),
+      });
+      expect(response.status).toBe(403);
+      expect(await response.json()).toMatchObject({ code: "SessionOnly" });
+      const latest = await t.runtime.audit.records.latestEvent("authentication", "session_only");
+      expect(latest === null ? null : rowToEvent(latest)).toMatchObject({
+        outcome: "denied",
+        actor: { type: "token", id: token.fingerprint },
+      });
+    },
+  );
 });

@@ -4,12 +4,14 @@ import path from "node:path";
 import type { Hono } from "hono";
 import type { PublicToken } from "../../src/access/token-service.ts";
 import type { TokenScope } from "../../src/access/token-scope.ts";
+import type { UserRole } from "../../src/access/user-role.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { loadConfig, type Config } from "../../src/config/load-config.ts";
 import type { AppEnv } from "../../src/http/app-env.ts";
 import { createLogger, type Logger } from "../../src/observability/logger.ts";
 import { createRuntimeApp } from "../../src/runtime-app.ts";
 import { openRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime.ts";
+import { OpenApiConformance } from "../support/openapi-conformance.ts";
 import { buildZip, type ZipEntrySpec } from "./zip-builder.ts";
 
 export interface TestRuntimeOptions {
@@ -28,6 +30,16 @@ export interface TestRuntimeOptions {
 export interface TestToken extends PublicToken {
   /** The secret, as the creation returned it. */
   readonly token: string;
+}
+
+/** The password `signInAs` gives its people. */
+export const TEST_PASSWORD = "correct horse battery staple 42";
+
+export interface TestSession {
+  readonly userId: string;
+  readonly email: string;
+  /** The session cookie and the CSRF header. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface TokenSpec {
@@ -64,6 +76,11 @@ export class TestRuntime {
   readonly app: Hono<AppEnv>;
   /** Every log line written so far, parsed. */
   readonly logLines: Record<string, unknown>[];
+  /**
+   * The OpenAPI document the app publishes, as a checker: every response `request()` returns is
+   * checked against it (status, media type, JSON schema), so every API test tests the document.
+   */
+  readonly openApi: OpenApiConformance;
 
   private constructor(fields: {
     root: string;
@@ -73,6 +90,7 @@ export class TestRuntime {
     logger: Logger;
     app: Hono<AppEnv>;
     logLines: Record<string, unknown>[];
+    openApi: OpenApiConformance;
   }) {
     this.root = fields.root;
     this.config = fields.config;
@@ -81,6 +99,7 @@ export class TestRuntime {
     this.logger = fields.logger;
     this.app = fields.app;
     this.logLines = fields.logLines;
+    this.openApi = fields.openApi;
   }
 
   static async start(options: TestRuntimeOptions = {}): Promise<TestRuntime> {
@@ -115,7 +134,11 @@ export class TestRuntime {
       throw error;
     }
     const app = createRuntimeApp(runtime, logger);
-    return new TestRuntime({ root, config, runtime, clock, logger, app, logLines });
+    const document = (await (await app.request("/api/openapi.json")).json()) as Record<string, unknown>;
+    // The tests count log lines: the document's own request is not theirs.
+    logLines.length = 0;
+    const openApi = new OpenApiConformance(document);
+    return new TestRuntime({ root, config, runtime, clock, logger, app, logLines, openApi });
   }
 
   /** Creates a token through the service (default: read scope, every package). */
@@ -127,6 +150,23 @@ export class TestRuntime {
       ...(spec.expiresAt === undefined ? {} : { expiresAt: spec.expiresAt }),
     });
     return { ...created.record, token: created.token };
+  }
+
+  /**
+   * Creates a person with this role and signs them in through POST /api/session: what their
+   * browser would then send (the session cookie and the CSRF header).
+   */
+  async signInAs(role: UserRole, email = `${role}@example.org`): Promise<TestSession> {
+    const user = await this.runtime.users.create({ email, role, password: TEST_PASSWORD });
+    const response = await this.request("/api/session", {
+      method: "POST",
+      body: { email, password: TEST_PASSWORD },
+    });
+    if (response.status !== 200)
+      throw new Error(`sign-in answered ${response.status}: ${await response.text()}`);
+    const { csrfToken } = (await response.json()) as { csrfToken: string };
+    const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    return { userId: user.id, email, headers: { cookie, "x-csrf-token": csrfToken } };
   }
 
   /** `app.request()` with a token and JSON bodies made easy. */
@@ -141,11 +181,14 @@ export class TestRuntime {
       sent = JSON.stringify(body);
       headers["content-type"] ??= "application/json";
     }
-    return this.app.request(pathAndQuery, {
+    const response = await this.app.request(pathAndQuery, {
       ...rest,
       headers,
       ...(sent === undefined ? {} : { body: sent }),
     });
+    const path = new URL(pathAndQuery, "http://localhost").pathname;
+    await this.openApi.check(rest.method ?? "GET", path, response);
+    return response;
   }
 
   /** Uploads a zip as application/zip with the given token. */

@@ -1,13 +1,21 @@
-import { Hono } from "hono";
+import { z } from "zod";
 import type { AuditedRepositories } from "../../sources/audited-repositories.ts";
 import {
   addRepositorySchema,
   updateRepositorySchema,
   type RepositoryService,
 } from "../../sources/repository-service.ts";
-import type { AppEnv } from "../app-env.ts";
 import type { TokenGuard } from "../middleware/require-token.ts";
-import { readJsonBody } from "../read-body.ts";
+import { ApiRouter } from "../openapi/api-router.ts";
+import { problemResponse } from "../openapi/problem-schema.ts";
+import {
+  publicRepositorySchema,
+  repositoryListSchema,
+  syncRunListSchema,
+  syncRunSchema,
+} from "./repository-schemas.ts";
+
+const ID = { id: "The repository's id." };
 
 /** /api/repositories: git repositories as package sources. */
 export function repositoryRoutes(deps: {
@@ -15,40 +23,139 @@ export function repositoryRoutes(deps: {
   repositories: RepositoryService;
   audited: AuditedRepositories;
   maxJsonBytes: number;
-}): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  const read = deps.guard("repositories:read");
-  const change = deps.guard("repositories:write");
-  const sync = deps.guard("repositories:sync");
-
-  app.get("/", read, async (c) => c.json({ repositories: await deps.repositories.list() }));
-
-  app.post("/", change, async (c) => {
-    const input = await readJsonBody(c, addRepositorySchema, deps.maxJsonBytes);
-    const repository = await deps.audited.add(input, c.get("audit"));
-    return c.json(repository, 201, { location: `/api/repositories/${repository.id}` });
+}): ApiRouter {
+  const api = new ApiRouter({
+    base: "/api/repositories",
+    tag: "Repositories",
+    tagDescription: "Package sources: add, change, remove, sync, and the history of syncs.",
+    guard: deps.guard,
+    maxJsonBytes: deps.maxJsonBytes,
   });
 
-  app.get("/:id", read, async (c) => c.json(await deps.repositories.get(c.req.param("id"))));
-
-  app.patch("/:id", change, async (c) => {
-    const input = await readJsonBody(c, updateRepositorySchema, deps.maxJsonBytes);
-    return c.json(await deps.audited.update(c.req.param("id"), input, c.get("audit")));
-  });
-
-  app.delete("/:id", change, async (c) =>
-    c.json(await deps.audited.remove(c.req.param("id"), c.get("audit"))),
+  api.add(
+    {
+      method: "get",
+      path: "/",
+      operationId: "listRepositories",
+      summary: "List repositories",
+      access: "repositories:read",
+      responses: { 200: { description: "Every repository.", schema: repositoryListSchema } },
+    },
+    async (c) => c.json({ repositories: await deps.repositories.list() }),
   );
 
-  app.get("/:id/syncs", read, async (c) =>
-    c.json({ syncs: await deps.repositories.syncRuns(c.req.param("id")) }),
+  api.add(
+    {
+      method: "post",
+      path: "/",
+      operationId: "addRepository",
+      summary: "Add a repository",
+      description: "Credentials are stored encrypted with the server's secret key and never shown again.",
+      access: "repositories:write",
+      audit: { event: "repository", action: "added", target: "repository" },
+      body: addRepositorySchema,
+      responses: {
+        201: {
+          description: "The repository (not synced yet).",
+          schema: publicRepositorySchema,
+          headers: { location: "The repository's URL." },
+        },
+        409: problemResponse("The name is taken."),
+      },
+    },
+    async (c, { body }) => {
+      const repository = await deps.audited.add(body, c.get("audit"));
+      return c.json(repository, 201, { location: `/api/repositories/${repository.id}` });
+    },
   );
 
-  /** Runs the sync and answers with its outcome (versions added, removed, skipped, moved tags). */
-  app.post("/:id/sync", sync, async (c) => {
-    const run = await deps.audited.sync(c.req.param("id"), c.get("audit"));
-    return c.json(run, run.status === "succeeded" ? 200 : 502);
-  });
+  api.add(
+    {
+      method: "get",
+      path: "/:id",
+      operationId: "getRepository",
+      summary: "Show a repository",
+      access: "repositories:read",
+      params: ID,
+      responses: { 200: { description: "The repository.", schema: publicRepositorySchema } },
+    },
+    async (c, { params }) => c.json(await deps.repositories.get(params.id)),
+  );
 
-  return app;
+  api.add(
+    {
+      method: "patch",
+      path: "/:id",
+      operationId: "updateRepository",
+      summary: "Change a repository",
+      description: "`credentials: null` removes the stored credentials.",
+      access: "repositories:write",
+      audit: { event: "repository", action: "changed", target: "repository" },
+      params: ID,
+      body: updateRepositorySchema,
+      responses: {
+        200: { description: "The repository as changed.", schema: publicRepositorySchema },
+        409: problemResponse("The name is taken."),
+      },
+    },
+    async (c, { body, params }) => c.json(await deps.audited.update(params.id, body, c.get("audit"))),
+  );
+
+  api.add(
+    {
+      method: "delete",
+      path: "/:id",
+      operationId: "removeRepository",
+      summary: "Remove a repository",
+      description: "Its packages disappear from the metadata; their dists stay in the blob store.",
+      access: "repositories:write",
+      audit: { event: "repository", action: "removed", target: "repository" },
+      params: ID,
+      responses: {
+        200: {
+          description: "How many versions went with it.",
+          schema: z.object({ removedVersions: z.number().int() }),
+        },
+      },
+    },
+    async (c, { params }) => c.json(await deps.audited.remove(params.id, c.get("audit"))),
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/:id/syncs",
+      operationId: "listRepositorySyncs",
+      summary: "Sync history",
+      description: "Newest first, with what each sync changed and why refs were skipped.",
+      access: "repositories:read",
+      params: ID,
+      responses: { 200: { description: "The syncs.", schema: syncRunListSchema } },
+    },
+    async (c, { params }) => c.json({ syncs: await deps.repositories.syncRuns(params.id) }),
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/:id/sync",
+      operationId: "syncRepository",
+      summary: "Sync now",
+      description: "Runs the sync and answers with its outcome.",
+      access: "repositories:sync",
+      audit: { event: "repository", action: "sync_started", target: "repository" },
+      params: ID,
+      responses: {
+        200: { description: "The sync succeeded.", schema: syncRunSchema },
+        409: problemResponse("A sync of this repository is running."),
+        502: { description: "The sync failed (the source did not answer, …).", schema: syncRunSchema },
+      },
+    },
+    async (c, { params }) => {
+      const run = await deps.audited.sync(params.id, c.get("audit"));
+      return c.json(run, run.status === "succeeded" ? 200 : 502);
+    },
+  );
+
+  return api;
 }

@@ -1,34 +1,17 @@
-import { Hono } from "hono";
-import { z } from "zod";
-import { tokenScopes } from "../../access/token-scope.ts";
 import type { AuditedTokens } from "../../access/audited-tokens.ts";
 import type { TokenService } from "../../access/token-service.ts";
-import type { AppEnv } from "../app-env.ts";
 import type { TokenGuard } from "../middleware/require-token.ts";
-import { readJsonBody } from "../read-body.ts";
+import { ApiRouter } from "../openapi/api-router.ts";
+import {
+  createdTokenSchema,
+  createTokenSchema,
+  publicTokenSchema,
+  tokenListSchema,
+  tokenPatch,
+  updateTokenSchema,
+} from "./token-schemas.ts";
 
-const expiresAt = z.iso
-  .datetime({ offset: true, error: "expiresAt must be an ISO 8601 date-time" })
-  .transform((value) => new Date(value))
-  .nullable();
-
-const createTokenSchema = z
-  .object({
-    description: z.string().max(200),
-    scopes: z.array(z.enum(tokenScopes)).min(1).max(3).optional(),
-    packages: z.array(z.string()).max(100).optional(),
-    expiresAt: expiresAt.optional(),
-  })
-  .strict();
-
-const updateTokenSchema = z
-  .object({
-    description: z.string().max(200).optional(),
-    scopes: z.array(z.enum(tokenScopes)).min(1).max(3).optional(),
-    packages: z.array(z.string()).max(100).optional(),
-    expiresAt: expiresAt.optional(),
-  })
-  .strict();
+const ID = { id: "The token's id." };
 
 /** /api/tokens: access tokens. The secret is in the creation response only. */
 export function tokenRoutes(deps: {
@@ -36,46 +19,95 @@ export function tokenRoutes(deps: {
   audited: AuditedTokens;
   guard: TokenGuard;
   maxJsonBytes: number;
-}): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  const manage = deps.guard("tokens:manage");
-
-  app.get("/", manage, async (c) => c.json({ tokens: await deps.tokens.list() }));
-
-  app.post("/", manage, async (c) => {
-    const input = await readJsonBody(c, createTokenSchema, deps.maxJsonBytes);
-    const created = await deps.audited.create(
-      {
-        description: input.description,
-        ...(input.scopes === undefined ? {} : { scopes: input.scopes }),
-        ...(input.packages === undefined ? {} : { packagePatterns: input.packages }),
-        ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
-      },
-      c.get("audit"),
-    );
-    return c.json({ ...created.record, token: created.token }, 201);
+}): ApiRouter {
+  const api = new ApiRouter({
+    base: "/api/tokens",
+    tag: "Tokens",
+    tagDescription: "API tokens for Composer and for scripts: scopes, package patterns, expiry.",
+    guard: deps.guard,
+    maxJsonBytes: deps.maxJsonBytes,
   });
 
-  app.get("/:id", manage, async (c) => c.json(await deps.tokens.get(c.req.param("id"))));
-
-  app.patch("/:id", manage, async (c) => {
-    const input = await readJsonBody(c, updateTokenSchema, deps.maxJsonBytes);
-    const updated = await deps.audited.update(
-      c.req.param("id"),
-      {
-        ...(input.description === undefined ? {} : { description: input.description }),
-        ...(input.scopes === undefined ? {} : { scopes: input.scopes }),
-        ...(input.packages === undefined ? {} : { packagePatterns: input.packages }),
-        ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
-      },
-      c.get("audit"),
-    );
-    return c.json(updated);
-  });
-
-  app.delete("/:id", manage, async (c) =>
-    c.json(await deps.audited.revoke(c.req.param("id"), c.get("audit"))),
+  api.add(
+    {
+      method: "get",
+      path: "/",
+      operationId: "listTokens",
+      summary: "List tokens",
+      description: "Every token, revoked and expired ones included, newest first.",
+      access: "tokens:manage",
+      responses: { 200: { description: "The tokens.", schema: tokenListSchema } },
+    },
+    async (c) => c.json({ tokens: await deps.tokens.list() }),
   );
 
-  return app;
+  api.add(
+    {
+      method: "post",
+      path: "/",
+      operationId: "createToken",
+      summary: "Create a token",
+      description: "The secret is in this response only. Scopes default to `read`, packages to all.",
+      access: "tokens:manage",
+      audit: { event: "token", action: "created", target: "token" },
+      body: createTokenSchema,
+      responses: { 201: { description: "The token, with its secret.", schema: createdTokenSchema } },
+    },
+    async (c, { body }) => {
+      const created = await deps.audited.create(
+        { ...tokenPatch(body), description: body.description },
+        c.get("audit"),
+      );
+      return c.json({ ...created.record, token: created.token }, 201);
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/:id",
+      operationId: "getToken",
+      summary: "Show a token",
+      access: "tokens:manage",
+      params: ID,
+      responses: { 200: { description: "The token.", schema: publicTokenSchema } },
+    },
+    async (c, { params }) => c.json(await deps.tokens.get(params.id)),
+  );
+
+  api.add(
+    {
+      method: "patch",
+      path: "/:id",
+      operationId: "updateToken",
+      summary: "Change a token",
+      description: "Changes the fields present; `expiresAt: null` removes the expiry.",
+      access: "tokens:manage",
+      audit: { event: "token", action: "updated", target: "token" },
+      params: ID,
+      body: updateTokenSchema,
+      responses: { 200: { description: "The token as changed.", schema: publicTokenSchema } },
+    },
+    async (c, { body, params }) => {
+      const updated = await deps.audited.update(params.id, tokenPatch(body), c.get("audit"));
+      return c.json(updated);
+    },
+  );
+
+  api.add(
+    {
+      method: "delete",
+      path: "/:id",
+      operationId: "revokeToken",
+      summary: "Revoke a token",
+      description: "For good: the next request with it is refused. Revoking again is harmless.",
+      access: "tokens:manage",
+      audit: { event: "token", action: "revoked", target: "token" },
+      params: ID,
+      responses: { 200: { description: "The revoked token.", schema: publicTokenSchema } },
+    },
+    async (c, { params }) => c.json(await deps.audited.revoke(params.id, c.get("audit"))),
+  );
+
+  return api;
 }

@@ -5,6 +5,10 @@ import { parseAuthorization } from "../../access/parse-authorization.ts";
 import { tokenFingerprint } from "../../access/token-format.ts";
 import { scopeFor, type Permission } from "../../access/permission.ts";
 import type { SessionService } from "../../access/session-service.ts";
+import {
+  twoFactorEnrolmentGrant,
+  twoFactorEnrolmentRequiredError,
+} from "../../access/two-factor-enrolment.ts";
 import type { TokenService } from "../../access/token-service.ts";
 import type { AuditActor, AuthMethod } from "../../audit/audit-event.ts";
 import type { AuditTrail } from "../../audit/audit-trail.ts";
@@ -13,8 +17,23 @@ import { DomainError } from "../../errors/domain-error.ts";
 import type { AppEnv } from "../app-env.ts";
 import { requireCsrf, SESSION_COOKIE, sessionRequired } from "../session-cookie.ts";
 
-/** Builds the middleware that demands a token (or a dashboard session) allowing a permission. */
-export type TokenGuard = (permission: Permission) => MiddlewareHandler<AppEnv>;
+/**
+ * Builds the middleware that demands a token (or a dashboard session) allowing a permission, or,
+ * for `signed-in`, a dashboard session (any role), acting on the person's own account.
+ */
+export type TokenGuard = (
+  access: Permission | "signed-in",
+  options?: GuardOptions,
+) => MiddlewareHandler<AppEnv>;
+
+export interface GuardOptions {
+  /**
+   * Open to a session that must enrol in two-factor authentication first (the policy requires it
+   * and the person has none yet): reading oneself, enrolling, changing one's password. Every other
+   * operation refuses such a session (403 TwoFactorEnrolmentRequired).
+   */
+  readonly duringTwoFactorEnrolment?: boolean;
+}
 
 /** Audit actions of authentication failures, by error code. */
 const FAILURE_ACTIONS: Readonly<Record<string, string>> = {
@@ -27,6 +46,8 @@ const FAILURE_ACTIONS: Readonly<Record<string, string>> = {
   SessionRequired: "session_invalid",
   CsrfRejected: "csrf_rejected",
   InsufficientRole: "role_denied",
+  SessionOnly: "session_only",
+  TwoFactorEnrolmentRequired: "two_factor_enrolment_pending",
 };
 
 /**
@@ -42,46 +63,63 @@ export function tokenGuard(
   auditing: RequestAuditing,
   sessions: SessionService,
 ): TokenGuard {
-  return (permission) => async (c, next) => {
-    const header = c.req.header("authorization");
-    const cookie = header === undefined ? getCookie(c, SESSION_COOKIE) : undefined;
-    if (cookie !== undefined) {
-      await sessionGuard(c, cookie, permission, auditing, sessions);
+  return (permission, options = {}) =>
+    async (c, next) => {
+      const header = c.req.header("authorization");
+      const cookie = header === undefined ? getCookie(c, SESSION_COOKIE) : undefined;
+      if (cookie !== undefined) {
+        await sessionGuard(c, cookie, permission, options, { auditing, sessions });
+        await next();
+        return;
+      }
+      const method: AuthMethod = /^\s*bearer\b/i.test(header ?? "")
+        ? "bearer"
+        : header === undefined
+          ? "none"
+          : "basic";
+      const presented = parseAuthorization(header);
+      const actor: AuditActor =
+        typeof presented === "string" && presented !== "malformed"
+          ? { type: "token", id: tokenFingerprint(presented), auth_method: method }
+          : { type: "anonymous", id: "anonymous", auth_method: method };
+      const trail = auditing.trail(c.get("origin"), actor);
+      let grant: AccessGrant;
+      try {
+        grant = await authenticate(tokens, presented);
+        requireAccess(grant, permission);
+      } catch (error) {
+        if (error instanceof DomainError) await recordRefusal(trail, error, permission);
+        throw error;
+      }
+      c.set("grant", grant);
+      c.set("audit", trail);
+      if (auditing.shouldRecordAcceptance(grant.tokenId, trail)) {
+        await trail.record({
+          event: "authentication",
+          action: "token_accepted",
+          outcome: "success",
+          target: { type: "token", id: grant.tokenId, name: grant.fingerprint },
+          details: { scopes: [...grant.scopes], ...(grant.user === null ? {} : { owner: grant.user.id }) },
+        });
+      }
       await next();
-      return;
-    }
-    const method: AuthMethod = /^\s*bearer\b/i.test(header ?? "")
-      ? "bearer"
-      : header === undefined
-        ? "none"
-        : "basic";
-    const presented = parseAuthorization(header);
-    const actor: AuditActor =
-      typeof presented === "string" && presented !== "malformed"
-        ? { type: "token", id: tokenFingerprint(presented), auth_method: method }
-        : { type: "anonymous", id: "anonymous", auth_method: method };
-    const trail = auditing.trail(c.get("origin"), actor);
-    let grant: AccessGrant;
-    try {
-      grant = await authenticate(tokens, presented);
-      requirePermission(grant, permission);
-    } catch (error) {
-      if (error instanceof DomainError) await recordRefusal(trail, error, permission);
-      throw error;
-    }
-    c.set("grant", grant);
-    c.set("audit", trail);
-    if (auditing.shouldRecordAcceptance(grant.tokenId, trail)) {
-      await trail.record({
-        event: "authentication",
-        action: "token_accepted",
-        outcome: "success",
-        target: { type: "token", id: grant.tokenId, name: grant.fingerprint },
-        details: { scopes: [...grant.scopes] },
-      });
-    }
-    await next();
-  };
+    };
+}
+
+function requireAccess(grant: AccessGrant, access: Permission | "signed-in"): void {
+  if (access !== "signed-in") {
+    requirePermission(grant, access);
+    return;
+  }
+  // A person's own account (password, second factor, their tokens) changes only in a session:
+  // a leaked script token must not be able to take the account over.
+  if (grant.via !== "session") {
+    throw new DomainError(
+      "forbidden",
+      "SessionOnly",
+      "this changes a person's own account: sign in to the dashboard (tokens cannot do it)",
+    );
+  }
 }
 
 async function authenticate(tokens: TokenService, presented: string | null): Promise<AccessGrant> {
@@ -110,9 +148,9 @@ async function authenticate(tokens: TokenService, presented: string | null): Pro
 async function sessionGuard(
   c: Context<AppEnv>,
   cookie: string,
-  permission: Permission,
-  auditing: RequestAuditing,
-  sessions: SessionService,
+  permission: Permission | "signed-in",
+  options: GuardOptions,
+  { auditing, sessions }: { auditing: RequestAuditing; sessions: SessionService },
 ): Promise<void> {
   // No Basic challenge on a 401 here: the browser would answer it with its own dialog.
   c.set("sessionRoute", true);
@@ -125,8 +163,10 @@ async function sessionGuard(
   try {
     if (current === null) throw sessionRequired();
     requireCsrf(c, sessions, current.session);
-    const grant = sessionGrant(current.user);
-    requirePermission(grant, permission);
+    const enrolling = current.session.twoFactorEnrolmentRequired;
+    if (enrolling && options.duringTwoFactorEnrolment !== true) throw twoFactorEnrolmentRequiredError();
+    const grant = enrolling ? twoFactorEnrolmentGrant(current.user) : sessionGrant(current.user);
+    requireAccess(grant, permission);
     c.set("grant", grant);
     c.set("audit", trail);
   } catch (error) {
@@ -135,7 +175,11 @@ async function sessionGuard(
   }
 }
 
-async function recordRefusal(trail: AuditTrail, error: DomainError, permission: Permission): Promise<void> {
+async function recordRefusal(
+  trail: AuditTrail,
+  error: DomainError,
+  permission: Permission | "signed-in",
+): Promise<void> {
   const action = FAILURE_ACTIONS[error.code] ?? "token_refused";
   const denied = error.kind === "forbidden";
   await trail.record({
@@ -148,7 +192,9 @@ async function recordRefusal(trail: AuditTrail, error: DomainError, permission: 
     details: {
       code: error.code,
       reason: error.message,
-      ...(action === "scope_denied" ? { required_scope: scopeFor(permission) } : {}),
+      ...(action === "scope_denied" && permission !== "signed-in"
+        ? { required_scope: scopeFor(permission) }
+        : {}),
       ...(action === "role_denied" ? { required_permission: permission } : {}),
     },
   });

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import type { SettingsService } from "../../settings/settings-service.ts";
+import { parseSettingsPatch, settingsPatchSchema } from "../../settings/settings-patch.ts";
+import type { TokenGuard } from "../middleware/require-token.ts";
+import { ApiRouter } from "../openapi/api-router.ts";
+import { problemResponse } from "../openapi/problem-schema.ts";
+import { legalHoldSchema, retentionDaysSchema } from "./audit-schemas.ts";
+
+const settingsSchema = z
+  .object({
+    security: z.object({
+      requireTwoFactor: z.boolean().meta({
+        description: "Everyone must use 2FA: a person without it can only enrol after signing in.",
+      }),
+    }),
+    audit: z.object({
+      retentionDays: retentionDaysSchema,
+      legalHold: legalHoldSchema.meta({
+        description: "Read-only here: see /api/audit/retention/legal-hold.",
+      }),
+    }),
+  })
+  .meta({ id: "Settings", description: "The runtime settings (docs/settings.md)." });
+
+/** /api/settings: the runtime settings (`settings:manage`), each change audited with before and after. */
+export function settingsRoutes(deps: {
+  settings: SettingsService;
+  guard: TokenGuard;
+  maxJsonBytes: number;
+}): ApiRouter {
+  const api = new ApiRouter({
+    base: "/api/settings",
+    tag: "Settings",
+    tagDescription: "Runtime settings: the two-factor policy, audit retention.",
+    guard: deps.guard,
+    maxJsonBytes: deps.maxJsonBytes,
+  });
+
+  api.add(
+    {
+      method: "get",
+      path: "/",
+      operationId: "getSettings",
+      summary: "The settings",
+      access: "settings:manage",
+      responses: { 200: { description: "Every setting with its value.", schema: settingsSchema } },
+    },
+    async (c) => c.json(await deps.settings.get()),
+  );
+
+  api.add(
+    {
+      method: "patch",
+      path: "/",
+      operationId: "updateSettings",
+      summary: "Change settings",
+      description:
+        'A nested patch of the keys to change, e.g. `{"security": {"requireTwoFactor": true}}`. One `configuration.settings_changed` event (warning) with the changed keys before and after; retention days are changed through the audit retention (its `retention_changed` event).',
+      access: "settings:manage",
+      audit: { event: "configuration", action: "settings_changed", target: "settings" },
+      body: settingsPatchSchema,
+      // The settings' own check: `400 InvalidSettings` with every refused path, as at the console.
+      parseBody: (value) => {
+        parseSettingsPatch(value);
+        return value;
+      },
+      responses: {
+        200: { description: "The settings as changed.", schema: settingsSchema },
+        409: problemResponse(
+          "Turning the 2FA policy on without 2FA of one's own (TwoFactorRequiredForPolicy), or another change is being applied (SettingsBusy).",
+        ),
+      },
+    },
+    async (c, { body }) => c.json(await deps.settings.update(body, c.get("audit"))),
+  );
+
+  return api;
+}
