@@ -37,6 +37,16 @@ afterAll(() => {
 });
 
 describe("audit search", () => {
+  it("takes a query that starts with a negation as the query, not as an option", async () => {
+    const run = await cli(["audit", "search", "-event:system -event:configuration", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const page = JSON.parse(run.stdout) as { events: { event: string }[] };
+    expect(page.events.length).toBeGreaterThan(0);
+    expect(page.events.every((event) => event.event !== "system" && event.event !== "configuration")).toBe(
+      true,
+    );
+  });
+
   it("prints matching events newest first, as JSON and as lines", async () => {
     const run = await cli(["audit", "search", "package:acme/*", "--json"]);
     expect(run.code, run.stderr).toBe(0);

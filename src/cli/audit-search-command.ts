@@ -23,6 +23,8 @@ export function registerAuditSearchCommand(
       'search the audit log (e.g. "action:token -actor:console created:>=2026-01-01"); newest first',
     )
     .argument("[query]", "the query; empty matches every event", "")
+    // A query may start with a negation ("-event:system"): not an option, the query.
+    .allowUnknownOption()
     .option("--limit <n>", "events per page, 1 to 1000", "100")
     .option("--cursor <cursor>", "continue after the page that printed this cursor")
     .option("--order <order>", "desc (newest first) or asc", "desc")

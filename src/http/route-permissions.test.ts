@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestRuntime, type TestSession } from "../../test/builders/test-runtime.ts";
+import { databaseSnapshot } from "../../test/support/database-snapshot.ts";
 import { ROLE_PERMISSIONS, type Permission } from "../access/permission.ts";
 import { userRoles, type UserRole } from "../access/user-role.ts";
 import { rowToEvent } from "../audit/audit-row.ts";
@@ -166,4 +167,32 @@ describe("authorization of every route for every role", () => {
       });
     },
   );
+
+  it("refuses an auditor every change, records each refusal, and changes nothing", async () => {
+    const auditor = sessions.get("auditor");
+    if (auditor === undefined) throw new Error("no auditor session");
+    const changes = documented.filter(
+      (route) =>
+        route.method !== "GET" &&
+        route.access !== "public" &&
+        route.access !== "signed-in" &&
+        !ROLE_PERMISSIONS.auditor.includes(route.access),
+    );
+    expect(changes.length).toBeGreaterThan(15);
+    const before = await databaseSnapshot(t.runtime.database.db);
+    const mark = (await t.runtime.audit.records.state()).size;
+    for (const route of changes) {
+      const response = await t.request(route.path, {
+        method: route.method,
+        headers: { ...auditor.headers, "content-type": "application/json" },
+        body: JSON.stringify({ description: "x", email: "x@example.org", role: "admin", days: { user: 1 } }),
+      });
+      expect(response.status, `${route.method} ${route.path}`).toBe(403);
+    }
+    expect(await databaseSnapshot(t.runtime.database.db)).toBe(before);
+    const denied = (await t.runtime.audit.records.range(mark + 1, 10_000))
+      .map(rowToEvent)
+      .filter((event) => event.action === "role_denied" && event.actor.id === auditor.userId);
+    expect(denied.length).toBe(changes.length);
+  });
 });

@@ -187,4 +187,32 @@ describe("/api/session", () => {
     t.clock.advance(11 * 60_000);
     expect((await login({ email: "locked@example.org", password: PASSWORD })).status).toBe(200);
   });
+
+  it("refuses an idle, a replayed and a forged session cookie on every guarded route, and records it", async () => {
+    const session = await t.signInAs("maintainer", "idle@example.org");
+    expect((await t.request("/api/repositories", { headers: session.headers })).status).toBe(200);
+
+    const forged = { ...session.headers, cookie: `pb_session=${"A".repeat(43)}` };
+    const refused = await t.request("/api/repositories", { headers: forged });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toMatch(/^Session/);
+    expect(await refused.json()).toMatchObject({ code: "SessionRequired" });
+    expect((await lastEvents("session_invalid"))[0]).toMatchObject({ outcome: "failure" });
+
+    // Two hours and a second without a request: the idle timeout ended it.
+    t.clock.advance(2 * 3_600_000 + 1_000);
+    const idle = await t.request("/api/repositories", { headers: session.headers });
+    expect(idle.status).toBe(401);
+
+    const again = await t.signInAs("maintainer", "replayed@example.org");
+    const signedOut = await t.request("/api/session", { method: "DELETE", headers: again.headers });
+    expect(signedOut.status).toBe(204);
+    const replayed = await t.request("/api/me/tokens", {
+      method: "POST",
+      headers: again.headers,
+      body: { description: "after sign-out" },
+    });
+    expect(replayed.status).toBe(401);
+    expect(await replayed.json()).toMatchObject({ code: "SessionRequired" });
+  });
 });
