@@ -4,6 +4,7 @@ import { createAccessGrant } from "../access/access-grant.ts";
 import { PACKAGE_PAGE_SIZE, type PackageDetails, type PackageSummary } from "../catalog/package-browser.ts";
 import { invalidInput } from "../errors/domain-error.ts";
 import { consoleTrail, output, withRuntime, type CliIo } from "./cli-context.ts";
+import { printable, textTable } from "./text-table.ts";
 
 /** The operator at the console may publish and see any package. */
 const consoleGrant = createAccessGrant({
@@ -117,7 +118,7 @@ function packageTable(packages: readonly PackageSummary[], query: string | undef
       ? "No packages yet. Upload one (package upload FILE) or add a repository (repo add --url URL)."
       : `No package name contains ${JSON.stringify(query)}.`;
   }
-  return columns([
+  return textTable([
     ["NAME", "LATEST", "VERSIONS", "DOWNLOADS", "ORIGIN", "DESCRIPTION"],
     ...packages.map((p) => [
       p.name,
@@ -144,7 +145,7 @@ function packageReport(details: PackageDetails): string {
       ? []
       : [`Requires (${printable(details.latest.version)}): ${printable(links.join(", "))}`]),
     "",
-    columns([
+    textTable([
       ["VERSION", "STABILITY", "ORIGIN", "DOWNLOADS", "TIME", "REFERENCE"],
       ...details.versions.map((v) => [
         v.version,
@@ -157,26 +158,6 @@ function packageReport(details: PackageDetails): string {
     ]),
   ];
   return lines.join("\n");
-}
-
-/** Rows as aligned columns; every cell is made printable (package metadata comes from uploads). */
-function columns(rows: readonly (readonly string[])[]): string {
-  const cells = rows.map((row) => row.map(printable));
-  const widths = cells[0]?.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length))) ?? [];
-  return cells
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
-}
-
-/** Control and bidi characters (line breaks, escape sequences a terminal would obey) shown as `?`. */
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "?");
 }
 
 function shorten(text: string, length: number): string {

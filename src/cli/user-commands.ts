@@ -6,6 +6,7 @@ import { consoleTrail, output, withRuntime, type CliIo } from "./cli-context.ts"
 import { registerUserDeleteCommand } from "./user-delete-command.ts";
 import { registerUserLinkCommands } from "./user-link-commands.ts";
 import { registerUserTwoFactorCommands } from "./user-two-factor-commands.ts";
+import { textTable } from "./text-table.ts";
 
 interface CreateOptions {
   email: string;
@@ -94,13 +95,5 @@ function userTable(users: readonly PublicUser[]): string {
     ["ID", "E-MAIL", "ROLE", "STATUS", "2FA", "CREATED"],
     ...users.map((u) => [u.id, u.email, u.role, u.status, u.twoFactor ? "on" : "off", u.createdAt]),
   ];
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
+  return textTable(rows);
 }

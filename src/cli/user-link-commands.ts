@@ -4,6 +4,7 @@ import type { PublicAccountLink } from "../access/public-account-link.ts";
 import { userRoles } from "../access/user-role.ts";
 import { invalidInput } from "../errors/domain-error.ts";
 import { consoleTrail, output, withRuntime, type CliIo } from "./cli-context.ts";
+import { textTable } from "./text-table.ts";
 
 interface InviteOptions {
   email: string;
@@ -152,13 +153,5 @@ function invitationTable(invitations: readonly PublicAccountLink[]): string {
     ["ID", "E-MAIL", "ROLE", "EXPIRES"],
     ...invitations.map((link) => [link.id, link.email ?? "", link.role ?? "", link.expiresAt]),
   ];
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
+  return textTable(rows);
 }
