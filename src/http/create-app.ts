@@ -31,6 +31,8 @@ import { composerRoutes } from "./composer-routes.ts";
 import { sessionRoutes } from "./api/session-routes.ts";
 import { userRoutes } from "./api/user-routes.ts";
 import { meRoutes } from "./api/me-routes.ts";
+import { myTokenRoutes } from "./api/my-token-routes.ts";
+import { myTwoFactorRoutes } from "./api/my-two-factor-routes.ts";
 import { accountLinkRoutes, invitationRoutes } from "./api/account-link-routes.ts";
 import { settingsRoutes } from "./api/settings-routes.ts";
 import { errorResponse } from "./error-responses.ts";
@@ -107,15 +109,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     tokenRoutes({ tokens: deps.tokens, audited: deps.auditedTokens, guard, maxJsonBytes }),
     meRoutes({
       users: deps.users,
-      tokens: deps.tokens,
-      audited: deps.auditedTokens,
-      twoFactor: deps.twoFactor,
       passwords: deps.passwordChanges,
       sessions: deps.sessions,
       auditing: deps.auditing,
       guard,
       maxJsonBytes,
     }),
+    myTokenRoutes({ tokens: deps.tokens, audited: deps.auditedTokens, guard, maxJsonBytes }),
+    myTwoFactorRoutes({ twoFactor: deps.twoFactor, auditing: deps.auditing, guard, maxJsonBytes }),
     settingsRoutes({ settings: deps.settings, guard, maxJsonBytes }),
     repositoryRoutes({
       guard,

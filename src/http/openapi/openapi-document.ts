@@ -35,7 +35,10 @@ export function buildOpenApiDocument(routers: readonly ApiRouter[], info: OpenAp
     openapi: "3.1.0",
     info: { title: info.title, version: info.version, description: info.description },
     servers: [{ url: info.serverUrl }],
-    tags: routers.map((router) => ({ name: router.tag, description: router.tagDescription })),
+    // Several routers may share a tag (/api/me, /api/me/tokens): each tag is listed once.
+    tags: [...new Map(routers.map((router) => [router.tag, router.tagDescription])).entries()].map(
+      ([name, description]) => ({ name, description }),
+    ),
     paths,
     components: {
       schemas: components,
