@@ -22,6 +22,11 @@ import type { Logger } from "./observability/logger.ts";
 import { GitCliMirror } from "./sources/git/git-cli-mirror.ts";
 import { AuditedRepositories } from "./sources/audited-repositories.ts";
 import { RepositoryService } from "./sources/repository-service.ts";
+import { ComposerProxy } from "./sources/composer/composer-proxy.ts";
+import { ComposerUpstreamClient } from "./sources/composer/composer-upstream-client.ts";
+import { ownViaName } from "./sources/composer/via-header.ts";
+import { ProxyRecords } from "./storage/database/proxy-records.ts";
+import { PRODUCT_VERSION } from "./product-version.ts";
 import { FsBlobStore } from "./storage/blobs/fs-blob-store.ts";
 import { CatalogRecords } from "./storage/database/catalog-records.ts";
 import type { DatabaseHandle } from "./storage/database/database-handle.ts";
@@ -60,6 +65,8 @@ export const LIMITS = {
   maxJsonBytes: 1024 * 1024,
   maxComposerJsonBytes: 1024 * 1024,
   maxArchiveEntries: 20_000,
+  /** The largest p2 document accepted from a composer upstream. */
+  maxUpstreamMetadataBytes: 16 * 1024 * 1024,
   syncLeaseMs: 30 * 60 * 1000,
 } as const;
 
@@ -135,8 +142,30 @@ export async function openRuntime(
     const catalogRecords = new CatalogRecords(db);
     const installCounts = new InstallCountRecords(db);
     const mirrorsDir = path.join(config.dataDir, "git");
+    const repositoryRecords = new RepositoryRecords(db);
+    const viaName = ownViaName(config.baseUrl);
+    const upstreamClient = new ComposerUpstreamClient({
+      timeoutMs: config.proxy.timeoutMs,
+      maxMetadataBytes: LIMITS.maxUpstreamMetadataBytes,
+      maxDistBytes: config.maxUploadBytes,
+      viaName,
+      userAgent: `PACKAGE.broker/${PRODUCT_VERSION}`,
+      allowPrivate: config.allowPrivateSources,
+    });
+    const proxy = new ComposerProxy({
+      repositories: repositoryRecords,
+      records: new ProxyRecords(db),
+      client: upstreamClient,
+      blobs,
+      secrets,
+      clock,
+      baseUrl: config.baseUrl,
+      maxAgeMs: config.proxy.metadataMaxAgeMs,
+      viaName,
+    });
     const repositories = new RepositoryService({
-      repositories: new RepositoryRecords(db),
+      composerUpstream: upstreamClient,
+      repositories: repositoryRecords,
       syncRuns: new SyncRunRecords(db),
       catalog: catalogRecords,
       blobs,
@@ -220,8 +249,8 @@ export async function openRuntime(
       clock,
       tokens,
       auditedTokens: new AuditedTokens(tokens),
-      catalog: new CatalogReader({ records: catalogRecords, baseUrl: config.baseUrl }),
-      dists: new DistReader({ records: catalogRecords, blobs }),
+      catalog: new CatalogReader({ records: catalogRecords, baseUrl: config.baseUrl, proxy }),
+      dists: new DistReader({ records: catalogRecords, blobs, proxy }),
       installs: new InstallRecorder({ catalog: catalogRecords, counts: installCounts, clock }),
       packageBrowser: new PackageBrowser({ catalog: catalogRecords, installs: installCounts, clock }),
       packages: new AuditedPackages({

@@ -9,6 +9,7 @@ import type { CatalogRecords, StoredVersion } from "../storage/database/catalog-
 import { BoundedCache } from "../cache/bounded-cache.ts";
 import { distUrl, shownName } from "./dist-url.ts";
 import { metadataDocument, type MetadataDocument } from "./metadata-document.ts";
+import type { ProxiedCatalog, ProxyContext } from "./proxied-catalog.ts";
 
 interface CachedP2 {
   readonly updatedAt: string;
@@ -23,13 +24,15 @@ interface CachedP2 {
 export class CatalogReader {
   readonly #records: CatalogRecords;
   readonly #baseUrl: string;
+  readonly #proxy: ProxiedCatalog | null;
   readonly #p2Cache = new BoundedCache<string, CachedP2>(20_000);
   readonly #rootCache = new BoundedCache<string, MetadataDocument>(256);
   #names: { revision: number; names: string[] } | undefined;
 
-  constructor(options: { records: CatalogRecords; baseUrl: string }) {
+  constructor(options: { records: CatalogRecords; baseUrl: string; proxy?: ProxiedCatalog }) {
     this.#records = options.records;
     this.#baseUrl = options.baseUrl;
+    this.#proxy = options.proxy ?? null;
   }
 
   async packagesJson(grant: AccessGrant): Promise<MetadataDocument> {
@@ -44,19 +47,37 @@ export class CatalogReader {
     const cached = this.#rootCache.get(key);
     if (cached !== undefined) return cached;
     const names = (await this.#allNames(revision)).filter((name) => grant.canSeePackage(name));
+    const upstreamPatterns = (await this.#proxy?.packagePatterns()) ?? null;
+    // With upstreams, Composer must ask us about names we do not list: the upstreams' patterns, or
+    // for a token limited to some packages its own patterns (it may see nothing else).
+    const packagePatterns =
+      upstreamPatterns === null
+        ? []
+        : grant.patternsKey === ""
+          ? upstreamPatterns
+          : grant.patternsKey.split("\n");
     const document = metadataDocument(
-      buildPackagesJson({ baseUrl: this.#baseUrl, packageNames: names }),
+      buildPackagesJson({ baseUrl: this.#baseUrl, packageNames: names, packagePatterns }),
       stamp,
     );
     this.#rootCache.set(key, document);
     return document;
   }
 
-  async p2(name: string, dev: boolean, grant: AccessGrant): Promise<MetadataDocument> {
+  /**
+   * A private package (git, upload) is served from the catalog; only a name that no private package
+   * has is looked up in the upstreams, so a proxied package can never shadow a private one.
+   */
+  async p2(
+    name: string,
+    dev: boolean,
+    grant: AccessGrant,
+    context: ProxyContext = { trail: null },
+  ): Promise<MetadataDocument> {
     if (!isValidPackageName(name)) throw packageNotFound(name);
     requirePackage(grant, name);
     const updatedAt = await this.#records.packageUpdatedAt(name);
-    if (updatedAt === null) throw packageNotFound(name);
+    if (updatedAt === null) return this.#proxied(name, dev, context);
     const key = `${name}${dev ? "~dev" : ""}`;
     const cached = this.#p2Cache.get(key);
     if (cached?.updatedAt === updatedAt) return cached.document;
@@ -65,6 +86,17 @@ export class CatalogReader {
     const entries = versions.map((version) => this.#entry(version));
     const document = metadataDocument(buildP2Document(name, entries), updatedAt);
     this.#p2Cache.set(key, { updatedAt, document });
+    return document;
+  }
+
+  async #proxied(name: string, dev: boolean, context: ProxyContext): Promise<MetadataDocument> {
+    const proxied = (await this.#proxy?.p2(name, dev, context)) ?? null;
+    if (proxied === null) throw packageNotFound(name);
+    const key = `proxy\u0000${name}${dev ? "~dev" : ""}`;
+    const cached = this.#p2Cache.get(key);
+    if (cached?.updatedAt === proxied.changedAt) return cached.document;
+    const document = metadataDocument(buildP2Document(name, proxied.entries), proxied.changedAt);
+    this.#p2Cache.set(key, { updatedAt: proxied.changedAt, document });
     return document;
   }
 

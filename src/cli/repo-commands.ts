@@ -12,6 +12,9 @@ interface AddOptions {
   name?: string;
   credentials?: string;
   sshKey?: string;
+  bearerToken?: string;
+  authHeader?: string;
+  packages?: string[];
   json?: boolean;
 }
 
@@ -21,19 +24,32 @@ export function registerRepoCommands(
   io: CliIo,
   run: (work: () => Promise<void>) => Promise<void>,
 ): void {
-  const repo = program.command("repo").description("manage git repositories that provide packages");
+  const repo = program
+    .command("repo")
+    .description("manage the repositories that provide packages: git repositories and composer upstreams");
 
   repo
     .command("add")
-    .description("add a git repository (https, ssh, or a local path)")
+    .description(
+      "add a git repository (https, ssh, or a local path) or, with --type composer, a Composer v2 repository to proxy",
+    )
     .requiredOption(
       "--url <url>",
-      "repository URL: https://..., ssh://..., git@host:org/repo.git, /path or file:///path",
+      "repository URL: https://..., ssh://..., git@host:org/repo.git, /path or file:///path (composer: https://...)",
     )
-    .option("--type <type>", "repository type", "git")
+    .option("--type <type>", "repository type: git or composer", "git")
     .option("--name <name>", "a unique name (default: from the URL)")
-    .option("--credentials <user:token>", "https credentials: username and password or access token")
+    .option(
+      "--credentials <user:token>",
+      "username and password or access token (git: https; composer: HTTP Basic)",
+    )
     .option("--ssh-key <file>", "private deploy key for ssh URLs")
+    .option("--bearer-token <token>", "composer: send Authorization: Bearer TOKEN to the upstream")
+    .option("--auth-header <header>", 'composer: send this header to the upstream ("Name: value")')
+    .option(
+      "--packages <pattern...>",
+      "composer: package patterns the upstream may provide, e.g. 'vendor/*' (default: any)",
+    )
     .option("--json", "print JSON")
     .action((options: AddOptions) =>
       run(() =>
@@ -43,6 +59,7 @@ export function registerRepoCommands(
               type: options.type as "git",
               url: options.url,
               ...(options.name === undefined ? {} : { name: options.name }),
+              ...(options.packages === undefined ? {} : { packages: options.packages }),
               ...credentialsFrom(options),
             },
             consoleTrail(runtime),
@@ -87,6 +104,9 @@ export function registerRepoCommands(
     .option("--name <name>", "new unique name")
     .option("--credentials <user:token>", "new https credentials")
     .option("--ssh-key <file>", "new private deploy key")
+    .option("--bearer-token <token>", "composer: new Bearer token")
+    .option("--auth-header <header>", 'composer: new custom header ("Name: value")')
+    .option("--packages <pattern...>", "composer: new package patterns")
     .option("--no-credentials", "remove the stored credentials")
     .option("--json", "print JSON")
     .action((id: string, options: UpdateOptions) =>
@@ -99,12 +119,15 @@ export function registerRepoCommands(
               : credentialsFrom({
                   ...(typeof options.credentials === "string" ? { credentials: options.credentials } : {}),
                   ...(options.sshKey === undefined ? {} : { sshKey: options.sshKey }),
+                  ...(options.bearerToken === undefined ? {} : { bearerToken: options.bearerToken }),
+                  ...(options.authHeader === undefined ? {} : { authHeader: options.authHeader }),
                 });
           const updated = await runtime.auditedRepositories.update(
             id,
             {
               ...(options.url === undefined ? {} : { url: options.url }),
               ...(options.name === undefined ? {} : { name: options.name }),
+              ...(options.packages === undefined ? {} : { packages: options.packages }),
               ...credentials,
             },
             consoleTrail(runtime),
@@ -143,14 +166,41 @@ interface UpdateOptions {
   name?: string;
   credentials: string | boolean;
   sshKey?: string;
+  bearerToken?: string;
+  authHeader?: string;
+  packages?: string[];
   json?: boolean;
 }
 
-function credentialsFrom(options: { credentials?: string; sshKey?: string }): {
-  credentials?: { username: string; password: string } | { sshKey: string };
-} {
-  if (options.credentials !== undefined && options.sshKey !== undefined) {
-    throw invalidInput("ConflictingCredentials", "use either --credentials or --ssh-key, not both");
+type CredentialsInput =
+  | { username: string; password: string }
+  | { sshKey: string }
+  | { token: string }
+  | { header: string; value: string };
+
+function credentialsFrom(options: {
+  credentials?: string;
+  sshKey?: string;
+  bearerToken?: string;
+  authHeader?: string;
+}): { credentials?: CredentialsInput } {
+  const given = [options.credentials, options.sshKey, options.bearerToken, options.authHeader];
+  if (given.filter((value) => value !== undefined).length > 1) {
+    throw invalidInput(
+      "ConflictingCredentials",
+      "use only one of --credentials, --ssh-key, --bearer-token and --auth-header",
+    );
+  }
+  if (options.bearerToken !== undefined) return { credentials: { token: options.bearerToken } };
+  if (options.authHeader !== undefined) {
+    const colon = options.authHeader.indexOf(":");
+    if (colon <= 0) throw invalidInput("InvalidCredentials", '--auth-header must be "Name: value"');
+    return {
+      credentials: {
+        header: options.authHeader.slice(0, colon).trim(),
+        value: options.authHeader.slice(colon + 1).trim(),
+      },
+    };
   }
   if (options.credentials !== undefined) {
     const colon = options.credentials.indexOf(":");
@@ -179,7 +229,10 @@ function credentialsFrom(options: { credentials?: string; sshKey?: string }): {
 function repositoryTable(repositories: readonly PublicRepository[]): string {
   if (repositories.length === 0) return "No repositories. Add one with: package-broker repo add --url URL";
   return repositories
-    .map((r) => `${r.id}  ${r.name}  ${r.status}${r.lastError === null ? "" : ` (${r.lastError})`}  ${r.url}`)
+    .map(
+      (r) =>
+        `${r.id}  ${r.name}  ${r.type}  ${r.status}${r.lastError === null ? "" : ` (${r.lastError})`}  ${r.url}`,
+    )
     .join("\n");
 }
 

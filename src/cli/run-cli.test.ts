@@ -1,4 +1,6 @@
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -171,6 +173,81 @@ describe("repo", () => {
     const removed = await json<{ removedVersions: number }>(["repo", "remove", added.id]);
     expect(removed).toEqual({ removedVersions: 3 });
     expect(await json<RepositoryJson[]>(["repo", "list"])).toEqual([]);
+  });
+
+  it("adds a composer upstream with a custom header and package patterns", async () => {
+    const headers: http.IncomingHttpHeaders[] = [];
+    const upstream = http.createServer((request, response) => {
+      headers.push(request.headers);
+      response.end(JSON.stringify({ "metadata-url": "/p2/%package%.json" }));
+    });
+    await new Promise<void>((resolve) => {
+      upstream.listen(0, "127.0.0.1", resolve);
+    });
+    try {
+      const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+      const added = await json<RepositoryJson & { type: string; packagePatterns: string[] }>([
+        "repo",
+        "add",
+        "--type",
+        "composer",
+        "--url",
+        url,
+        "--name",
+        "vendor-repo",
+        "--auth-header",
+        "X-Api-Key: k3y-value",
+        "--packages",
+        "vendor/*",
+        "other/lib",
+      ]);
+      expect(added).toMatchObject({
+        type: "composer",
+        hasCredentials: true,
+        packagePatterns: ["vendor/*", "other/lib"],
+      });
+      expect(headers[0]?.["x-api-key"]).toBe("k3y-value");
+      expect(headers[0]?.via).toMatch(/\(PACKAGE\.broker\)$/);
+      const sync = await cli(["repo", "sync", "vendor-repo"]);
+      expect(sync.code).toBe(2);
+      expect(sync.stderr).toContain("[NothingToSync]");
+      expect((await cli(["repo", "list"])).stdout).toMatch(/vendor-repo {2}composer {2}new/);
+      await json(["repo", "remove", added.id]);
+    } finally {
+      upstream.close();
+    }
+  });
+
+  it("refuses conflicting or malformed composer credentials with exit 2", async () => {
+    const both = await cli([
+      "repo",
+      "add",
+      "--type",
+      "composer",
+      "--url",
+      "http://127.0.0.1:9/",
+      "--bearer-token",
+      "a",
+      "--credentials",
+      "u:p",
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/use only one of --credentials, --ssh-key, --bearer-token and --auth-header/);
+    const header = await cli([
+      "repo",
+      "add",
+      "--type",
+      "composer",
+      "--url",
+      "http://127.0.0.1:9/",
+      "--auth-header",
+      "no-colon",
+    ]);
+    expect(header.code).toBe(2);
+    expect(header.stderr).toMatch(/--auth-header must be "Name: value"/);
+    const type = await cli(["repo", "add", "--type", "svn", "--url", "http://127.0.0.1:9/"]);
+    expect(type.code).toBe(2);
+    expect(type.stderr).toMatch(/type must be "git" or "composer"/);
   });
 
   it("never lists credentials", async () => {

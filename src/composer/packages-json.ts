@@ -5,6 +5,11 @@ export interface PackagesJsonInput {
   /** Absolute http(s) URL of the repository, with any path prefix it is mounted under. */
   baseUrl: string;
   packageNames: readonly string[];
+  /**
+   * Patterns of names served by proxying (docs/proxy.md). Composer asks this repository about a
+   * name only when `available-packages` lists it or one of these patterns matches it.
+   */
+  packagePatterns?: readonly string[];
 }
 
 /**
@@ -22,6 +27,9 @@ export function buildPackagesJson(input: PackagesJsonInput): string {
     "metadata-url": `${base}/p2/%package%.json`,
     "notify-batch": `${base}/downloads`,
     "available-packages": names,
+    ...(input.packagePatterns === undefined || input.packagePatterns.length === 0
+      ? {}
+      : { "available-package-patterns": [...new Set(input.packagePatterns)].sort() }),
   });
 }
 

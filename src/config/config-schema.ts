@@ -133,6 +133,19 @@ export const configSchema = z.object({
     .describe(
       "Allow repository URLs that resolve to loopback, link-local or private addresses, and local paths.",
     ),
+  PB_PROXY_METADATA_MAX_AGE_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int({ error: "must be a whole number" })
+    .min(0, { error: "must not be negative" })
+    .default(300)
+    .describe("How long metadata fetched from a composer upstream is served before it is revalidated."),
+  PB_PROXY_TIMEOUT_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int({ error: "must be a whole number" })
+    .min(1, { error: "must be at least 1" })
+    .max(600, { error: "must be at most 600" })
+    .default(20)
+    .describe("Time limit of one request to a composer upstream (metadata or dist), body included."),
   PB_LOG_LEVEL: z
     .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       error: "must be one of trace, debug, info, warn, error, fatal, silent",

@@ -27,6 +27,7 @@ describe("loadConfig", () => {
       allowPrivateSources: false,
       logLevel: "info",
       maxUploadBytes: 64 * 1024 * 1024,
+      proxy: { metadataMaxAgeMs: 300_000, timeoutMs: 20_000 },
       workers: 1,
       smtp: null,
       loginLockout: { maxFailures: 10, windowMs: 600_000 },

@@ -14,6 +14,8 @@ export interface Config {
   readonly allowPrivateSources: boolean;
   readonly logLevel: string;
   readonly maxUploadBytes: number;
+  /** Composer upstreams (docs/proxy.md): metadata max age and the time limit of one request. */
+  readonly proxy: { readonly metadataMaxAgeMs: number; readonly timeoutMs: number };
   /** HTTP worker processes of `serve` (PB_WORKERS, `auto` resolved); 1 is a single process. */
   readonly workers: number;
   /** Where e-mail goes (PB_SMTP_URL, PB_SMTP_FROM); null: no e-mail is sent. */
@@ -65,6 +67,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     allowPrivateSources: raw.PB_ALLOW_PRIVATE_SOURCES,
     logLevel: raw.PB_LOG_LEVEL,
     maxUploadBytes: raw.PB_MAX_UPLOAD_BYTES,
+    proxy: {
+      metadataMaxAgeMs: raw.PB_PROXY_METADATA_MAX_AGE_SECONDS * 1000,
+      timeoutMs: raw.PB_PROXY_TIMEOUT_SECONDS * 1000,
+    },
     workers: raw.PB_WORKERS === "auto" ? Math.min(MAX_WORKERS, os.availableParallelism()) : raw.PB_WORKERS,
     smtp:
       raw.PB_SMTP_URL === undefined || raw.PB_SMTP_FROM === undefined

@@ -61,7 +61,8 @@ export function composerRoutes(deps: ComposerRouteDeps): Hono<AppEnv> {
     const match = P2_FILE.exec(c.req.param("file"));
     if (match === null) throw notFound("PackageNotFound", "not a metadata file");
     const name = `${c.req.param("vendor")}/${match[1] ?? ""}`;
-    return sendMetadata(c, await deps.catalog.p2(name, match[2] !== undefined, c.get("grant")));
+    const context = { trail: c.get("audit"), receivedVia: c.req.header("via") };
+    return sendMetadata(c, await deps.catalog.p2(name, match[2] !== undefined, c.get("grant"), context));
   });
 
   const download = auditAccess("download", distTarget, "download_denied");
@@ -69,7 +70,8 @@ export function composerRoutes(deps: ComposerRouteDeps): Hono<AppEnv> {
     const match = DIST_FILE.exec(c.req.param("file"));
     if (match === null) throw notFound("DistNotFound", "not a dist file");
     const name = `${c.req.param("vendor")}/${c.req.param("project")}`;
-    const dist = await deps.dists.open(name, c.req.param("version"), match[1] ?? "", c.get("grant"));
+    const context = { trail: c.get("audit"), receivedVia: c.req.header("via") };
+    const dist = await deps.dists.open(name, c.req.param("version"), match[1] ?? "", c.get("grant"), context);
     const headers = {
       "content-type": "application/zip",
       "content-length": String(dist.size),

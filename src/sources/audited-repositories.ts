@@ -2,12 +2,8 @@ import type { AuditTarget } from "../audit/audit-event.ts";
 import type { AuditTrail } from "../audit/audit-trail.ts";
 import { DomainError } from "../errors/domain-error.ts";
 import type { SyncRun } from "../storage/database/sync-run-records.ts";
-import type {
-  AddRepositoryInput,
-  PublicRepository,
-  RepositoryService,
-  UpdateRepositoryInput,
-} from "./repository-service.ts";
+import type { AddRepositoryInput, UpdateRepositoryInput } from "./repository-input.ts";
+import type { PublicRepository, RepositoryService } from "./repository-service.ts";
 import type { SyncProgressListener } from "./sync/sync-progress.ts";
 
 /**
@@ -29,7 +25,12 @@ export class AuditedRepositories {
       action: "added",
       outcome: "success",
       target: repositoryTarget(added),
-      details: { url: added.url, type: added.type, has_credentials: added.hasCredentials },
+      details: {
+        url: added.url,
+        type: added.type,
+        has_credentials: added.hasCredentials,
+        ...(added.type === "composer" ? { package_patterns: [...added.packagePatterns] } : {}),
+      },
     });
     return added;
   }
@@ -47,6 +48,11 @@ export class AuditedRepositories {
         before: { name: before.name, url: before.url, has_credentials: before.hasCredentials },
         after: { name: after.name, url: after.url, has_credentials: after.hasCredentials },
         credentials_changed: input.credentials !== undefined,
+        ...(after.type === "composer"
+          ? {
+              package_patterns: { before: [...before.packagePatterns], after: [...after.packagePatterns] },
+            }
+          : {}),
       },
     });
     return after;

@@ -18,11 +18,8 @@ import { SyncRunRecords } from "../storage/database/sync-run-records.ts";
 import { GitCliMirror } from "./git/git-cli-mirror.ts";
 import type { GitCredentials } from "./git/git-credentials.ts";
 import type { GitMirror, GitRef } from "./git/git-mirror.ts";
-import {
-  RepositoryService,
-  type AddRepositoryInput,
-  type RepositoryServiceDeps,
-} from "./repository-service.ts";
+import type { AddRepositoryInput } from "./repository-input.ts";
+import { RepositoryService, type RepositoryServiceDeps } from "./repository-service.ts";
 
 const LEASE_MS = 10 * 60 * 1000;
 const PUBLIC_ADDRESS = "93.184.216.34";
@@ -248,6 +245,7 @@ describe("RepositoryService (SQLite, real git)", () => {
         type: "git",
         url: "https://git.example.com/acme/widget.git",
         hasCredentials: false,
+        packagePatterns: [],
         status: "new",
         defaultBranch: null,
         lastError: null,

@@ -4,38 +4,21 @@ import type { SecretBox } from "../access/secret-box.ts";
 import { conflict, DomainError, invalidInput, notFound } from "../errors/domain-error.ts";
 import type { RepositoryRecord } from "../storage/database/repository-records.ts";
 import { emptySyncDetails, type SyncRun, type SyncRunRecords } from "../storage/database/sync-run-records.ts";
+import { parsePackagePatterns } from "../access/package-pattern.ts";
+import { composerCredentialsSchema, type ComposerCredentials } from "./composer/composer-credentials.ts";
+import type { UpstreamRequest } from "./composer/composer-upstream-client.ts";
 import { gitCredentialsSchema, type GitCredentials } from "./git/git-credentials.ts";
+import {
+  addRepositorySchema,
+  parseRepositoryCredentials,
+  updateRepositorySchema,
+  type AddRepositoryInput,
+  type UpdateRepositoryInput,
+} from "./repository-input.ts";
 import type { GitMirror } from "./git/git-mirror.ts";
 import { assertSourceAllowed, classifySourceUrl } from "./source-url-policy.ts";
 import { syncGitRepository, type GitSyncDeps } from "./sync/git-repository-sync.ts";
 import type { SyncProgressListener } from "./sync/sync-progress.ts";
-
-export const addRepositorySchema = z
-  .object({
-    type: z.literal("git", { error: 'type must be "git"' }).default("git"),
-    url: z.string().min(1, { error: "url is required" }).max(2048),
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, {
-        error: "name must be 1-100 letters, digits, dots, dashes or underscores",
-      })
-      .optional(),
-    credentials: gitCredentialsSchema.optional(),
-  })
-  .strict();
-
-export type AddRepositoryInput = z.input<typeof addRepositorySchema>;
-
-export const updateRepositorySchema = z
-  .object({
-    url: addRepositorySchema.shape.url.optional(),
-    name: addRepositorySchema.shape.name,
-    /** New credentials, or null to remove them. */
-    credentials: gitCredentialsSchema.nullable().optional(),
-  })
-  .strict();
-
-export type UpdateRepositoryInput = z.input<typeof updateRepositorySchema>;
 
 /** What the API and CLI show of a repository: never its credentials. */
 export interface PublicRepository {
@@ -44,6 +27,8 @@ export interface PublicRepository {
   readonly type: string;
   readonly url: string;
   readonly hasCredentials: boolean;
+  /** composer: the package patterns the upstream may provide; empty means any. */
+  readonly packagePatterns: readonly string[];
   readonly status: string;
   readonly defaultBranch: string | null;
   readonly lastError: string | null;
@@ -65,6 +50,10 @@ export interface RepositoryServiceDeps extends GitSyncDeps {
   readonly resolveHost?: (host: string) => Promise<string[]>;
   /** How long a sync may hold a repository before another may take over. */
   readonly syncLeaseMs: number;
+  /** Reads a composer upstream's packages.json: its absolute metadata URL template. */
+  readonly composerUpstream?: {
+    metadataUrlTemplate(repositoryUrl: string, request: UpstreamRequest): Promise<string>;
+  };
 }
 
 /** Git repositories as sources of package versions: add, list, remove, sync. */
@@ -77,22 +66,38 @@ export class RepositoryService {
 
   async add(input: AddRepositoryInput): Promise<PublicRepository> {
     const parsed = addRepositorySchema.parse(input);
-    await this.#assertUrlAllowed(parsed.url);
-    const name = parsed.name ?? defaultName(parsed.url);
+    const composer = parsed.type === "composer";
+    const url = composer ? composerUrl(parsed.url) : parsed.url;
+    await this.#assertUrlAllowed(url);
+    const name = parsed.name ?? defaultName(url);
     await this.#assertNameFree(name);
+    const metadataUrl = composer
+      ? await this.#probe(url, parsed.credentials as ComposerCredentials | undefined)
+      : null;
     const now = this.#deps.clock.now().toISOString();
     const id = newId();
     await this.#deps.repositories.insert({
       id,
       name,
       type: parsed.type,
-      url: parsed.url,
+      url,
       credentials:
         parsed.credentials === undefined ? null : this.#deps.secrets.seal(JSON.stringify(parsed.credentials)),
       createdAt: now,
       updatedAt: now,
+      packagePatterns: parsePackagePatterns(parsed.packages ?? []),
+      metadataUrl,
     });
+    // packages.json lists the upstreams' patterns: it changed.
+    if (composer) await this.#deps.catalog.touchCatalog(now);
     return publicRepository(await this.#get(id));
+  }
+
+  /** Asks a composer upstream for its packages.json: only Composer v2 repositories are accepted. */
+  async #probe(url: string, credentials: ComposerCredentials | undefined): Promise<string> {
+    const upstream = this.#deps.composerUpstream;
+    if (upstream === undefined) throw new Error("composer upstreams are not wired");
+    return upstream.metadataUrlTemplate(url, { credentials });
   }
 
   /**
@@ -100,9 +105,26 @@ export class RepositoryService {
    * the new URL and reconciles the versions with what it finds there.
    */
   async update(idOrName: string, input: UpdateRepositoryInput): Promise<PublicRepository> {
-    const parsed = updateRepositorySchema.parse(input);
+    const raw = updateRepositorySchema.parse(input);
     const repository = await this.#get(idOrName);
-    if (parsed.url !== undefined) await this.#assertUrlAllowed(parsed.url);
+    const composer = repository.type === "composer";
+    const parsed = updateRepositorySchema
+      .transform((value, context) => {
+        if (!composer && value.packages !== undefined) {
+          context.addIssue({
+            code: "custom",
+            message: "packages is for composer repositories",
+            path: ["packages"],
+          });
+          return z.NEVER;
+        }
+        const { credentials, ...rest } = value;
+        if (credentials === undefined || credentials === null) return { ...rest, credentials };
+        return { ...rest, credentials: parseRepositoryCredentials(repository.type, credentials, context) };
+      })
+      .parse(raw);
+    const url = parsed.url === undefined ? undefined : composer ? composerUrl(parsed.url) : parsed.url;
+    if (url !== undefined) await this.#assertUrlAllowed(url);
     if (parsed.name !== undefined && parsed.name !== repository.name) await this.#assertNameFree(parsed.name);
     const credentials =
       parsed.credentials === undefined
@@ -113,15 +135,31 @@ export class RepositoryService {
                 ? null
                 : this.#deps.secrets.seal(JSON.stringify(parsed.credentials)),
           };
+    // A new URL or new credentials: ask the upstream again for its metadata URL.
+    const metadataUrl =
+      composer && (url !== undefined || parsed.credentials !== undefined)
+        ? {
+            metadataUrl: await this.#probe(
+              url ?? repository.url,
+              parsed.credentials === undefined
+                ? this.#composerCredentials(repository)
+                : ((parsed.credentials ?? undefined) as ComposerCredentials | undefined),
+            ),
+          }
+        : {};
+    const now = this.#deps.clock.now().toISOString();
     await this.#deps.repositories.update(
       repository.id,
       {
-        ...(parsed.url === undefined ? {} : { url: parsed.url }),
+        ...(url === undefined ? {} : { url }),
         ...(parsed.name === undefined ? {} : { name: parsed.name }),
+        ...(parsed.packages === undefined ? {} : { packagePatterns: parsePackagePatterns(parsed.packages) }),
         ...credentials,
+        ...metadataUrl,
       },
-      this.#deps.clock.now().toISOString(),
+      now,
     );
+    if (composer) await this.#deps.catalog.touchCatalog(now);
     return publicRepository(await this.#get(repository.id));
   }
 
@@ -167,13 +205,20 @@ export class RepositoryService {
       await this.#deps.catalog.deleteVersion(version.packageName, version.versionNormalized, now);
     }
     await this.#deps.repositories.delete(repository.id);
-    await this.#deps.removeMirror(repository);
+    if (repository.type === "composer") await this.#deps.catalog.touchCatalog(now);
+    else await this.#deps.removeMirror(repository);
     return { removedVersions: versions.length };
   }
 
   /** Runs a sync to its end. A sync already running on the repository is a conflict. */
   async sync(idOrName: string, onProgress?: SyncProgressListener): Promise<SyncRun> {
     const repository = await this.#get(idOrName);
+    if (repository.type === "composer") {
+      throw invalidInput(
+        "NothingToSync",
+        `"${repository.name}" is a composer upstream: it is mirrored lazily, package by package, when Composer asks (there is no eager sync yet)`,
+      );
+    }
     const clock = this.#deps.clock;
     const startedAt = clock.now();
     const leaseUntil = new Date(startedAt.getTime() + this.#deps.syncLeaseMs).toISOString();
@@ -233,6 +278,11 @@ export class RepositoryService {
     return gitCredentialsSchema.parse(JSON.parse(this.#deps.secrets.open(repository.credentials)));
   }
 
+  #composerCredentials(repository: RepositoryRecord): ComposerCredentials | undefined {
+    if (repository.credentials === null) return undefined;
+    return composerCredentialsSchema.parse(JSON.parse(this.#deps.secrets.open(repository.credentials)));
+  }
+
   async #get(idOrName: string): Promise<RepositoryRecord> {
     const repository =
       (await this.#deps.repositories.findById(idOrName)) ??
@@ -255,6 +305,17 @@ function defaultName(url: string): string {
   return name === "" ? `repository-${Date.now().toString(36)}` : name.slice(0, 100);
 }
 
+/** A composer upstream's URL: http(s) only, without a trailing slash or `/packages.json`. */
+function composerUrl(url: string): string {
+  if (!/^https?:\/\/[^/]/i.test(url)) {
+    throw invalidInput(
+      "InvalidRepositoryUrl",
+      "a composer repository URL must start with https:// or http://",
+    );
+  }
+  return url.replace(/\/packages\.json$/i, "").replace(/\/+$/, "");
+}
+
 function publicRepository(record: RepositoryRecord): PublicRepository {
   return {
     id: record.id,
@@ -262,6 +323,7 @@ function publicRepository(record: RepositoryRecord): PublicRepository {
     type: record.type,
     url: record.url,
     hasCredentials: record.credentials !== null,
+    packagePatterns: record.packagePatterns,
     status: record.status,
     defaultBranch: record.defaultBranch,
     lastError: record.lastError,

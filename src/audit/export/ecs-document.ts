@@ -77,6 +77,10 @@ const ACTIONS: Readonly<Record<string, Omit<EcsCategorization, "kind">>> = {
   "repository.version_updated": { category: ["configuration"], type: change },
   "repository.version_removed": { category: ["configuration"], type: deletion },
   "repository.tag_moved": { category: ["configuration"], type: change },
+  // A proxied version's upstream now serves another reference or other bytes; the first stays served.
+  "repository.integrity_conflict": { category: ["configuration"], type: change },
+  // A proxied dist fetched from its upstream and stored.
+  "repository.dist_mirrored": { category: ["file"], type: creation },
   "token.created": { category: ["iam"], type: ["admin", "creation"] },
   "token.updated": { category: ["iam"], type: ["admin", "change"] },
   // A revoked token stays listed (revoked_at set): a change, not a deletion.

@@ -136,6 +136,8 @@ const ACTIONS: Readonly<Record<string, OcsfClassification>> = {
   "repository.version_updated": { eventClass: API_ACTIVITY, activityId: UPDATE },
   "repository.version_removed": { eventClass: API_ACTIVITY, activityId: DELETE },
   "repository.tag_moved": { eventClass: API_ACTIVITY, activityId: UPDATE },
+  "repository.integrity_conflict": { eventClass: API_ACTIVITY, activityId: UPDATE },
+  "repository.dist_mirrored": { eventClass: API_ACTIVITY, activityId: CREATE },
   "token.created": { eventClass: API_ACTIVITY, activityId: CREATE },
   "token.updated": { eventClass: API_ACTIVITY, activityId: UPDATE },
   // Revocation sets revoked_at; the token stays listed: an update, not a delete.

@@ -1,10 +1,7 @@
 import { z } from "zod";
 import type { AuditedRepositories } from "../../sources/audited-repositories.ts";
-import {
-  addRepositorySchema,
-  updateRepositorySchema,
-  type RepositoryService,
-} from "../../sources/repository-service.ts";
+import { addRepositorySchema, updateRepositorySchema } from "../../sources/repository-input.ts";
+import type { RepositoryService } from "../../sources/repository-service.ts";
 import type { TokenGuard } from "../middleware/require-token.ts";
 import { ApiRouter } from "../openapi/api-router.ts";
 import { problemResponse } from "../openapi/problem-schema.ts";

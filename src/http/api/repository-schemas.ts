@@ -5,10 +5,18 @@ export const publicRepositorySchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    type: z.string().meta({ description: "The source type (`git`)." }),
+    type: z.string().meta({
+      description: "The source type: `git`, or `composer` (an upstream Composer repository, proxied lazily).",
+    }),
     url: z.string(),
     hasCredentials: z.boolean().meta({ description: "Credentials are stored (encrypted), never shown." }),
-    status: z.string().meta({ description: "`new`, `ok` after a good sync, `error` after a failed one." }),
+    packagePatterns: z
+      .array(z.string())
+      .meta({ description: "composer: the package patterns the upstream may provide; empty means any." }),
+    status: z.string().meta({
+      description:
+        "`new`, `ok` after a good sync, `error` after a failed one (composer upstreams stay `new`: they are not synced).",
+    }),
     defaultBranch: z.string().nullable(),
     lastError: z.string().nullable(),
     lastSyncedAt: instantSchema.nullable(),

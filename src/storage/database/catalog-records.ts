@@ -66,6 +66,14 @@ export class CatalogRecords {
     return { revision: row.revision, changedAt: row.changed_at };
   }
 
+  /**
+   * Bumps the catalog revision without a package change: packages.json changes for another reason
+   * (a composer upstream was added, changed or removed, so its package patterns did).
+   */
+  async touchCatalog(now: string): Promise<void> {
+    await this.#db.transaction().execute((trx) => bumpRevision(trx, now));
+  }
+
   async packageNames(): Promise<string[]> {
     const rows = await this.#db.selectFrom("packages").select("name").orderBy("name").execute();
     return rows.map((row) => row.name);

@@ -26,9 +26,11 @@ export interface Database {
   audit_ip_keys: AuditIpKeysTable;
   audit_raw_ips: AuditRawIpsTable;
   audit_subjects: AuditSubjectsTable;
+  proxy_documents: ProxyDocumentsTable;
+  proxy_versions: ProxyVersionsTable;
 }
 
-export type RepositoryType = "git";
+export type RepositoryType = "git" | "composer";
 export type RepositoryStatus = "new" | "syncing" | "ok" | "error";
 
 export interface RepositoriesTable {
@@ -47,6 +49,10 @@ export interface RepositoriesTable {
   last_synced_at: string | null;
   created_at: string;
   updated_at: string;
+  /** JSON array of package patterns an upstream may provide (composer type); empty: any. */
+  package_patterns: string;
+  /** The absolute `metadata-url` template of a composer upstream (`.../p2/%package%.json`). */
+  metadata_url: string | null;
 }
 
 /** The last seen state of each git ref of a repository; a re-sync only processes refs that changed. */
@@ -337,4 +343,41 @@ export interface LoginFailuresTable {
   id: string;
   subject: string;
   at: string;
+}
+
+/** What a composer upstream last said about one p2 document (migration 0008). */
+export interface ProxyDocumentsTable {
+  repository_id: string;
+  package_name: string;
+  /** 1 for `~dev.json`. */
+  dev: number;
+  /** 0 when the upstream answered 404 (kept as a negative cache entry). */
+  found: number;
+  /** JSON array of version_normalized, in the upstream's order. */
+  versions: string;
+  upstream_last_modified: string | null;
+  checked_at: string;
+  /** Whole seconds: the Last-Modified of the document we serve. */
+  changed_at: string;
+}
+
+/** The integrity ledger: each proxied version as first seen, and its dist once downloaded. */
+export interface ProxyVersionsTable {
+  repository_id: string;
+  package_name: string;
+  version_normalized: string;
+  /** JSON: the expanded version entry as first seen, with the upstream's dist. */
+  entry: string;
+  reference: string | null;
+  /** 40 hex digits naming the dist in our dist URL. */
+  dist_key: string;
+  upstream_dist_url: string | null;
+  upstream_shasum: string | null;
+  dist_sha256: string | null;
+  dist_sha1: string | null;
+  dist_size: number | null;
+  first_seen_at: string;
+  downloaded_at: string | null;
+  /** JSON: the last entry the upstream served that differs from the first-seen one. */
+  conflicting_entry: string | null;
 }

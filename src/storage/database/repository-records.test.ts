@@ -64,6 +64,8 @@ describe.each(testEngines())("RepositoryRecords on %s", (engine) => {
       lastSyncedAt: null,
       createdAt: T0,
       updatedAt: T0,
+      packagePatterns: [],
+      metadataUrl: null,
     };
     expect(await records.findById("R1")).toEqual(expected);
     expect(await records.findByName("repo-R1")).toEqual(expected);

@@ -14,6 +14,10 @@ export interface RepositoryRecord {
   readonly lastSyncedAt: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Package patterns a composer upstream may provide; empty means any. */
+  readonly packagePatterns: readonly string[];
+  /** The absolute metadata URL template of a composer upstream. */
+  readonly metadataUrl: string | null;
 }
 
 export interface RefRecord {
@@ -33,7 +37,11 @@ export class RepositoryRecords {
   }
 
   async insert(
-    record: Omit<RepositoryRecord, "status" | "defaultBranch" | "lastError" | "lastSyncedAt">,
+    record: Omit<
+      RepositoryRecord,
+      "status" | "defaultBranch" | "lastError" | "lastSyncedAt" | "packagePatterns" | "metadataUrl"
+    > &
+      Partial<Pick<RepositoryRecord, "packagePatterns" | "metadataUrl">>,
   ): Promise<void> {
     await this.#db
       .insertInto("repositories")
@@ -50,6 +58,8 @@ export class RepositoryRecords {
         last_synced_at: null,
         created_at: record.createdAt,
         updated_at: record.updatedAt,
+        package_patterns: JSON.stringify(record.packagePatterns ?? []),
+        metadata_url: record.metadataUrl ?? null,
       })
       .execute();
   }
@@ -80,12 +90,24 @@ export class RepositoryRecords {
 
   async update(
     id: string,
-    changes: { name?: string; url?: string; credentials?: string | null },
+    changes: {
+      name?: string;
+      url?: string;
+      credentials?: string | null;
+      packagePatterns?: readonly string[];
+      metadataUrl?: string | null;
+    },
     now: string,
   ): Promise<void> {
+    const { packagePatterns, metadataUrl, ...plain } = changes;
     await this.#db
       .updateTable("repositories")
-      .set({ ...changes, updated_at: now })
+      .set({
+        ...plain,
+        ...(packagePatterns === undefined ? {} : { package_patterns: JSON.stringify(packagePatterns) }),
+        ...(metadataUrl === undefined ? {} : { metadata_url: metadataUrl }),
+        updated_at: now,
+      })
       .where("id", "=", id)
       .execute();
   }
@@ -191,5 +213,7 @@ function toRecord(row: RepositoriesTable): RepositoryRecord {
     lastSyncedAt: row.last_synced_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    packagePatterns: JSON.parse(row.package_patterns) as string[],
+    metadataUrl: row.metadata_url,
   };
 }

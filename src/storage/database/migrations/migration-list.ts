@@ -6,6 +6,7 @@ import * as retention from "./0004-retention.ts";
 import * as auditPrivacy from "./0005-audit-privacy.ts";
 import * as auditSearchIndex from "./0006-audit-search-index.ts";
 import * as users from "./0007-users.ts";
+import * as composerProxy from "./0008-composer-proxy.ts";
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so that the same list runs
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0005-audit-privacy": auditPrivacy,
   "0006-audit-search-index": auditSearchIndex,
   "0007-users": users,
+  "0008-composer-proxy": composerProxy,
 };

@@ -1,0 +1,318 @@
+import { createHash } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TestRuntime, type TestToken } from "../../../test/builders/test-runtime.ts";
+import type { VersionEntry } from "../../composer/json-value.ts";
+import { buildP2Document } from "../../composer/p2-document.ts";
+
+/** A Composer upstream on loopback whose documents and dists the tests change as they go. */
+class Upstream {
+  readonly files = new Map<string, { body: string | Buffer; lastModified?: string }>();
+  readonly seen: { url: string; headers: http.IncomingHttpHeaders }[] = [];
+  url = "";
+  readonly #server = http.createServer((request, response) => {
+    this.seen.push({ url: request.url ?? "", headers: request.headers });
+    const file = this.files.get(request.url ?? "");
+    if (file === undefined) {
+      response.statusCode = 404;
+      response.end();
+      return;
+    }
+    if (file.lastModified !== undefined) {
+      if (request.headers["if-modified-since"] === file.lastModified) {
+        response.statusCode = 304;
+        response.end();
+        return;
+      }
+      response.setHeader("last-modified", file.lastModified);
+    }
+    response.end(file.body);
+  });
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.files.set("/packages.json", { body: JSON.stringify({ "metadata-url": "/p2/%package%.json" }) });
+  }
+
+  async stop(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+
+  /** Publishes versions of a package (newest first); each dist is `bytes` of that version. */
+  publish(
+    name: string,
+    versions: { version: string; bytes: string; reference?: string }[],
+    lastModified: string,
+  ): void {
+    const entries: VersionEntry[] = versions.map(({ version, bytes, reference }) => {
+      const path = `/dists/${name}/${version}.zip`;
+      this.files.set(path, { body: Buffer.from(bytes) });
+      return {
+        name,
+        version,
+        version_normalized: `${version}.0`,
+        require: { php: ">=8.1" },
+        autoload: { "psr-4": { "Up\\": "src/" } },
+        dist: {
+          type: "zip",
+          url: `${this.url}${path}`,
+          reference: reference ?? "r".repeat(40),
+          shasum: createHash("sha1").update(bytes).digest("hex"),
+        },
+      };
+    });
+    this.files.set(`/p2/${name}.json`, { body: buildP2Document(name, entries), lastModified });
+  }
+}
+
+let t: TestRuntime;
+let admin: TestToken;
+let reader: TestToken;
+let upstream: Upstream;
+
+beforeAll(async () => {
+  t = await TestRuntime.start({ env: { PB_PROXY_METADATA_MAX_AGE_SECONDS: "60" } });
+  admin = await t.createToken({ scopes: ["admin"] });
+  reader = await t.createToken({ scopes: ["read"] });
+  upstream = new Upstream();
+  await upstream.start();
+});
+
+afterAll(async () => {
+  await upstream.stop();
+  await t.cleanup();
+});
+
+const get = (path: string, headers: Record<string, string> = {}) =>
+  t.request(path, { token: reader.token, headers });
+
+async function repositoryEvents(
+  action: string,
+): Promise<{ details: Record<string, unknown>; target: unknown }[]> {
+  await t.runtime.audit.log.flush();
+  const rows = await t.runtime.database.db
+    .selectFrom("audit_logs")
+    .select(["details", "target"])
+    .where("event", "=", "repository")
+    .where("action", "=", action)
+    .orderBy("seq")
+    .execute();
+  return rows.map((row) => ({
+    details: JSON.parse(row.details ?? "{}") as Record<string, unknown>,
+    target: JSON.parse(row.target ?? "null") as unknown,
+  }));
+}
+
+describe("composer upstreams", () => {
+  it("adds an upstream through the API, with credentials sealed and patterns", async () => {
+    const response = await t.request("/api/repositories", {
+      method: "POST",
+      token: admin.token,
+      body: {
+        type: "composer",
+        url: `${upstream.url}/`,
+        name: "upstream",
+        credentials: { token: "upstream-s3cret" },
+        packages: ["up/*", "shared/*"],
+      },
+    });
+    expect(response.status).toBe(201);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      type: "composer",
+      url: upstream.url,
+      hasCredentials: true,
+      packagePatterns: ["up/*", "shared/*"],
+    });
+    expect(JSON.stringify(body)).not.toContain("upstream-s3cret");
+    expect(upstream.seen.at(-1)?.headers.authorization).toBe("Bearer upstream-s3cret");
+    const added = await repositoryEvents("added");
+    expect(added.at(-1)?.details).toMatchObject({ type: "composer", has_credentials: true });
+  });
+
+  it("refuses wrong credential forms and packages on a git repository", async () => {
+    const wrong = await t.request("/api/repositories", {
+      method: "POST",
+      token: admin.token,
+      body: { type: "composer", url: upstream.url, credentials: { sshKey: "x" } },
+    });
+    expect(wrong.status).toBe(400);
+    const git = await t.request("/api/repositories", {
+      method: "POST",
+      token: admin.token,
+      body: { type: "git", url: "https://git.example.com/a.git", packages: ["a/*"] },
+    });
+    expect(git.status).toBe(400);
+  });
+
+  it("serves proxied metadata from the store, revalidating after the max age", async () => {
+    upstream.publish(
+      "up/lib",
+      [
+        { version: "1.1.0", bytes: "v110" },
+        { version: "1.0.0", bytes: "v100" },
+      ],
+      "Tue, 01 Sep 2026 10:00:00 GMT",
+    );
+    const first = await get("/p2/up/lib.json");
+    expect(first.status).toBe(200);
+    const document = (await first.json()) as { packages: Record<string, VersionEntry[]> };
+    const versions = document.packages["up/lib"] ?? [];
+    expect(versions).toHaveLength(2);
+    expect(versions[0]?.dist).toMatchObject({
+      url: expect.stringMatching(
+        /^http:\/\/broker\.test\/dists\/up\/lib\/1\.1\.0\.0\/[0-9a-f]{40}\.zip$/,
+      ) as unknown,
+    });
+    const asked = () => upstream.seen.filter((s) => s.url === "/p2/up/lib.json").length;
+    expect(asked()).toBe(1);
+
+    expect((await get("/p2/up/lib.json")).status).toBe(200);
+    expect(asked()).toBe(1);
+
+    t.clock.advance(61_000);
+    const lastModified = first.headers.get("last-modified") ?? "";
+    const again = await get("/p2/up/lib.json", { "if-modified-since": lastModified });
+    expect(again.status).toBe(304);
+    expect(asked()).toBe(2);
+    expect(upstream.seen.at(-1)?.headers["if-modified-since"]).toBe("Tue, 01 Sep 2026 10:00:00 GMT");
+  });
+
+  it("downloads a dist once, verifies it and serves it from the blob store", async () => {
+    const document = (await (await get("/p2/up/lib.json")).json()) as {
+      packages: Record<string, VersionEntry[]>;
+    };
+    const url = (document.packages["up/lib"]?.[1]?.dist as { url: string }).url.slice(
+      "http://broker.test".length,
+    );
+    const first = await get(url);
+    expect(first.status).toBe(200);
+    expect(Buffer.from(await first.arrayBuffer()).toString()).toBe("v100");
+    const second = await get(url);
+    expect(Buffer.from(await second.arrayBuffer()).toString()).toBe("v100");
+    expect(upstream.seen.filter((s) => s.url === "/dists/up/lib/1.0.0.zip")).toHaveLength(1);
+    const mirrored = await repositoryEvents("dist_mirrored");
+    expect(mirrored).toHaveLength(1);
+    expect(mirrored[0]?.target).toMatchObject({ name: "up/lib", version: "1.0.0.0" });
+  });
+
+  it("keeps serving the first-seen version when the upstream changes it, and records the conflict", async () => {
+    upstream.publish(
+      "up/lib",
+      [
+        { version: "1.1.0", bytes: "v110" },
+        { version: "1.0.0", bytes: "tampered", reference: "t".repeat(40) },
+      ],
+      "Wed, 02 Sep 2026 10:00:00 GMT",
+    );
+    t.clock.advance(61_000);
+    const document = (await (await get("/p2/up/lib.json")).json()) as {
+      packages: Record<string, VersionEntry[]>;
+    };
+    expect((document.packages["up/lib"]?.[1]?.dist as { reference: string }).reference).toBe("r".repeat(40));
+    const conflicts = await repositoryEvents("integrity_conflict");
+    expect(conflicts).toHaveLength(1);
+    expect(conflicts[0]?.details).toMatchObject({
+      repository: "upstream",
+      first_seen: { reference: "r".repeat(40) },
+      now_served: { reference: "t".repeat(40) },
+      kept: "first_seen",
+    });
+    // The same change seen again is not recorded twice.
+    t.clock.advance(61_000);
+    upstream.files.get("/p2/up/lib.json")!.lastModified = "Thu, 03 Sep 2026 10:00:00 GMT";
+    await get("/p2/up/lib.json");
+    expect(await repositoryEvents("integrity_conflict")).toHaveLength(1);
+  });
+
+  it("never asks upstreams about a private package's name", async () => {
+    upstream.publish("shared/widget", [{ version: "9.9.9", bytes: "evil" }], "Tue, 01 Sep 2026 10:00:00 GMT");
+    const zip = await import("../../../test/builders/zip-builder.ts");
+    const uploaded = await t.upload(
+      zip.buildZip([
+        { name: "composer.json", data: JSON.stringify({ name: "shared/widget", version: "1.0.0" }) },
+      ]),
+      admin.token,
+    );
+    expect(uploaded.status).toBeLessThan(300);
+    const document = (await (await get("/p2/shared/widget.json")).json()) as {
+      packages: Record<string, VersionEntry[]>;
+    };
+    expect(document.packages["shared/widget"]?.map((v) => v.version)).toEqual(["1.0.0"]);
+    expect(upstream.seen.filter((s) => s.url.includes("shared/widget"))).toEqual([]);
+  });
+
+  it("answers 404 for names outside the patterns and for packages no upstream has", async () => {
+    expect((await get("/p2/other/thing.json")).status).toBe(404);
+    expect(upstream.seen.filter((s) => s.url.includes("other/thing"))).toEqual([]);
+    expect((await get("/p2/up/absent.json")).status).toBe(404);
+  });
+
+  it("refuses a request that already passed through this server (proxy loop)", async () => {
+    const response = await get("/p2/up/new.json", {
+      via: "1.1 other.example, 1.1 broker.test (PACKAGE.broker)",
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { code: string }).code).toBe("ProxyLoop");
+    expect(upstream.seen.filter((s) => s.url.includes("up/new"))).toEqual([]);
+  });
+
+  it("lists the upstream patterns in packages.json", async () => {
+    const root = (await (await get("/packages.json")).json()) as Record<string, unknown>;
+    expect(root["available-package-patterns"]).toEqual(["shared/*", "up/*"]);
+    const limited = await t.createToken({ scopes: ["read"], packages: ["up/lib"] });
+    const own = (await (await t.request("/packages.json", { token: limited.token })).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(own["available-package-patterns"]).toEqual(["up/lib"]);
+  });
+
+  it("serves stored metadata when the upstream is down, and records the failure", async () => {
+    await upstream.stop();
+    t.clock.advance(61_000);
+    const response = await get("/p2/up/lib.json");
+    expect(response.status).toBe(200);
+    const failures = await repositoryEvents("proxy_fetch_failed");
+    expect(failures.at(-1)?.details).toMatchObject({
+      package: "up/lib",
+      served_stale: true,
+      code: "UpstreamUnavailable",
+    });
+  });
+
+  it("changes an upstream's patterns (no upstream request needed), and packages.json follows", async () => {
+    const response = await t.request("/api/repositories/upstream", {
+      method: "PATCH",
+      token: admin.token,
+      body: { packages: ["up/*"] },
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { packagePatterns: string[] }).packagePatterns).toEqual(["up/*"]);
+    const changed = await repositoryEvents("changed");
+    expect(changed.at(-1)?.details).toMatchObject({
+      package_patterns: { before: ["up/*", "shared/*"], after: ["up/*"] },
+      credentials_changed: false,
+    });
+    const root = (await (await get("/packages.json")).json()) as Record<string, unknown>;
+    expect(root["available-package-patterns"]).toEqual(["up/*"]);
+    const refused = await t.request("/api/repositories/upstream", {
+      method: "PATCH",
+      token: admin.token,
+      body: { credentials: { sshKey: "x" } },
+    });
+    expect(refused.status).toBe(400);
+  });
+
+  it("does not sync a composer upstream", async () => {
+    const response = await t.request("/api/repositories/upstream/sync", {
+      method: "POST",
+      token: admin.token,
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { code: string }).code).toBe("NothingToSync");
+  });
+});

@@ -1,0 +1,195 @@
+import type { Kysely } from "kysely";
+import type { Database, ProxyVersionsTable } from "./database-schema.ts";
+
+/** What a composer upstream last said about one p2 document. */
+export interface ProxyDocument {
+  readonly repositoryId: string;
+  readonly packageName: string;
+  readonly dev: boolean;
+  /** False: the upstream answered 404. */
+  readonly found: boolean;
+  /** version_normalized of each listed version, in the upstream's order. */
+  readonly versions: readonly string[];
+  readonly upstreamLastModified: string | null;
+  readonly checkedAt: string;
+  /** Whole seconds: the Last-Modified of the served document. */
+  readonly changedAt: string;
+}
+
+/** One proxied version in the integrity ledger. */
+export interface ProxyVersion {
+  readonly repositoryId: string;
+  readonly packageName: string;
+  readonly versionNormalized: string;
+  /** JSON: the expanded entry as first seen, with the upstream's dist. */
+  readonly entry: string;
+  readonly reference: string | null;
+  readonly distKey: string;
+  readonly upstreamDistUrl: string | null;
+  readonly upstreamShasum: string | null;
+  readonly distSha256: string | null;
+  readonly distSha1: string | null;
+  readonly distSize: number | null;
+  readonly firstSeenAt: string;
+  readonly downloadedAt: string | null;
+  readonly conflictingEntry: string | null;
+}
+
+export type NewProxyVersion = Pick<
+  ProxyVersion,
+  | "repositoryId"
+  | "packageName"
+  | "versionNormalized"
+  | "entry"
+  | "reference"
+  | "distKey"
+  | "upstreamDistUrl"
+  | "upstreamShasum"
+  | "firstSeenAt"
+>;
+
+/** The stored state of lazily mirrored upstream documents and the integrity ledger (docs/proxy.md). */
+export class ProxyRecords {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async findDocument(repositoryId: string, packageName: string, dev: boolean): Promise<ProxyDocument | null> {
+    const row = await this.#db
+      .selectFrom("proxy_documents")
+      .selectAll()
+      .where("repository_id", "=", repositoryId)
+      .where("package_name", "=", packageName)
+      .where("dev", "=", dev ? 1 : 0)
+      .executeTakeFirst();
+    if (row === undefined) return null;
+    return {
+      repositoryId: row.repository_id,
+      packageName: row.package_name,
+      dev: row.dev === 1,
+      found: row.found === 1,
+      versions: JSON.parse(row.versions) as string[],
+      upstreamLastModified: row.upstream_last_modified,
+      checkedAt: row.checked_at,
+      changedAt: row.changed_at,
+    };
+  }
+
+  async saveDocument(document: ProxyDocument): Promise<void> {
+    const values = {
+      found: document.found ? 1 : 0,
+      versions: JSON.stringify(document.versions),
+      upstream_last_modified: document.upstreamLastModified,
+      checked_at: document.checkedAt,
+      changed_at: document.changedAt,
+    };
+    await this.#db
+      .insertInto("proxy_documents")
+      .values({
+        repository_id: document.repositoryId,
+        package_name: document.packageName,
+        dev: document.dev ? 1 : 0,
+        ...values,
+      })
+      .onConflict((oc) => oc.columns(["repository_id", "package_name", "dev"]).doUpdateSet(values))
+      .execute();
+  }
+
+  /** The ledger rows of a package at one upstream. */
+  async versions(repositoryId: string, packageName: string): Promise<Map<string, ProxyVersion>> {
+    const rows = await this.#db
+      .selectFrom("proxy_versions")
+      .selectAll()
+      .where("repository_id", "=", repositoryId)
+      .where("package_name", "=", packageName)
+      .execute();
+    return new Map(rows.map((row) => [row.version_normalized, toVersion(row)]));
+  }
+
+  /** Adds a version to the ledger unless it is there already (the first-seen entry stays). */
+  async recordVersion(version: NewProxyVersion): Promise<void> {
+    await this.#db
+      .insertInto("proxy_versions")
+      .values({
+        repository_id: version.repositoryId,
+        package_name: version.packageName,
+        version_normalized: version.versionNormalized,
+        entry: version.entry,
+        reference: version.reference,
+        dist_key: version.distKey,
+        upstream_dist_url: version.upstreamDistUrl,
+        upstream_shasum: version.upstreamShasum,
+        dist_sha256: null,
+        dist_sha1: null,
+        dist_size: null,
+        first_seen_at: version.firstSeenAt,
+        downloaded_at: null,
+        conflicting_entry: null,
+      })
+      .onConflict((oc) => oc.columns(["repository_id", "package_name", "version_normalized"]).doNothing())
+      .execute();
+  }
+
+  /** Keeps the last entry an upstream served that differs from the first-seen one. */
+  async recordConflict(
+    key: Pick<ProxyVersion, "repositoryId" | "packageName" | "versionNormalized">,
+    entry: string,
+  ): Promise<void> {
+    await this.#db
+      .updateTable("proxy_versions")
+      .set({ conflicting_entry: entry })
+      .where("repository_id", "=", key.repositoryId)
+      .where("package_name", "=", key.packageName)
+      .where("version_normalized", "=", key.versionNormalized)
+      .execute();
+  }
+
+  /** The ledger rows a dist URL names (one per upstream that served that exact dist). */
+  async findDist(packageName: string, versionNormalized: string, distKey: string): Promise<ProxyVersion[]> {
+    const rows = await this.#db
+      .selectFrom("proxy_versions")
+      .selectAll()
+      .where("package_name", "=", packageName)
+      .where("version_normalized", "=", versionNormalized)
+      .where("dist_key", "=", distKey)
+      .orderBy("first_seen_at")
+      .execute();
+    return rows.map(toVersion);
+  }
+
+  /** Records the stored dist of a version; a dist once recorded is never replaced. */
+  async recordDist(
+    key: Pick<ProxyVersion, "repositoryId" | "packageName" | "versionNormalized">,
+    dist: { sha256: string; sha1: string; size: number; at: string },
+  ): Promise<void> {
+    await this.#db
+      .updateTable("proxy_versions")
+      .set({ dist_sha256: dist.sha256, dist_sha1: dist.sha1, dist_size: dist.size, downloaded_at: dist.at })
+      .where("repository_id", "=", key.repositoryId)
+      .where("package_name", "=", key.packageName)
+      .where("version_normalized", "=", key.versionNormalized)
+      .where("dist_sha256", "is", null)
+      .execute();
+  }
+}
+
+function toVersion(row: ProxyVersionsTable): ProxyVersion {
+  return {
+    repositoryId: row.repository_id,
+    packageName: row.package_name,
+    versionNormalized: row.version_normalized,
+    entry: row.entry,
+    reference: row.reference,
+    distKey: row.dist_key,
+    upstreamDistUrl: row.upstream_dist_url,
+    upstreamShasum: row.upstream_shasum,
+    distSha256: row.dist_sha256,
+    distSha1: row.dist_sha1,
+    distSize: row.dist_size,
+    firstSeenAt: row.first_seen_at,
+    downloadedAt: row.downloaded_at,
+    conflictingEntry: row.conflicting_entry,
+  };
+}
