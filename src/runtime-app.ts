@@ -27,6 +27,7 @@ export function createRuntimeApp(runtime: Runtime, logger: Logger): Hono<AppEnv>
     packageBrowser: runtime.packageBrowser,
     repositories: runtime.repositories,
     auditedRepositories: runtime.auditedRepositories,
+    upstreams: runtime.proxy,
     auditReads: createAuditReads(runtime.audit, runtime.database.db),
     auditRetention: runtime.auditRetention,
     baseUrl: runtime.config.baseUrl,

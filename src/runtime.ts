@@ -84,6 +84,8 @@ export interface Runtime {
   /** Package lists, versions and download counts, filtered by the caller's grant. */
   readonly packageBrowser: PackageBrowser;
   readonly repositories: RepositoryService;
+  /** Composer upstreams: lazy mirroring, their health and integrity conflicts (docs/proxy.md). */
+  readonly proxy: ComposerProxy;
   readonly auditedRepositories: AuditedRepositories;
   readonly auditedTokens: AuditedTokens;
   readonly installCounts: InstallCountRecords;
@@ -105,7 +107,7 @@ export interface Runtime {
   readonly settings: SettingsService;
   /** Each person's 2FA: enrolment, turning it off, recovery codes, an admin's reset. */
   readonly twoFactor: TwoFactorService;
-  /** Waits for pending audit events, then closes the database. */
+  /** Waits for background revalidations of upstream documents and pending audit events, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -258,6 +260,7 @@ export async function openRuntime(
         deletion: new PackageDeletion({ records: catalogRecords, blobs, clock }),
       }),
       repositories,
+      proxy,
       auditedRepositories: new AuditedRepositories(repositories),
       installCounts,
       audit,
@@ -300,6 +303,7 @@ export async function openRuntime(
         lockout: config.loginLockout,
       }),
       close: async () => {
+        await proxy.drain();
         await audit.log.flush();
         await tokens.drain();
         mailer?.close();

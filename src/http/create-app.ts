@@ -41,6 +41,7 @@ import { openApiRoutes } from "./openapi/openapi-routes.ts";
 import { PRODUCT_VERSION } from "../product-version.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { tokenGuard } from "./middleware/require-token.ts";
+import type { ComposerProxy } from "../sources/composer/composer-proxy.ts";
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -70,6 +71,8 @@ export interface AppDeps {
   readonly packageBrowser: PackageBrowser;
   readonly repositories: RepositoryService;
   readonly auditedRepositories: AuditedRepositories;
+  /** Composer upstreams' health and integrity conflicts (/api/repositories/{id}). */
+  readonly upstreams: ComposerProxy;
   /** Audit log search, export, proofs, verification and checkpoint key (/audit, /api/audit). */
   readonly auditReads: AuditReads;
   /** Audit retention policy, legal hold and purge (/api/audit/retention). */
@@ -122,6 +125,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       guard,
       repositories: deps.repositories,
       audited: deps.auditedRepositories,
+      upstreams: deps.upstreams,
       maxJsonBytes,
     }),
     packageRoutes({

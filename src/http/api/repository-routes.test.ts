@@ -88,7 +88,9 @@ describe("the repository lifecycle", () => {
     expect(((await syncs.json()) as { syncs: SyncRun[] }).syncs.map((s) => s.id)).toEqual([run.id]);
 
     const byName = await api("/widgets");
-    expect(await byName.json()).toMatchObject({ id: added.id, status: "ok" });
+    expect(await byName.json()).toMatchObject({ id: added.id, status: "ok", upstream: null });
+    const conflicts = await api(`/${added.id}/integrity-conflicts`);
+    expect(await conflicts.json()).toEqual({ conflicts: [] });
 
     const removed = await api(`/${added.id}`, { method: "DELETE" });
     expect(removed.status).toBe(200);

@@ -2,11 +2,14 @@ import { z } from "zod";
 import type { AuditedRepositories } from "../../sources/audited-repositories.ts";
 import { addRepositorySchema, updateRepositorySchema } from "../../sources/repository-input.ts";
 import type { RepositoryService } from "../../sources/repository-service.ts";
+import type { IntegrityConflict, UpstreamReport } from "../../sources/composer/upstream-report.ts";
 import type { TokenGuard } from "../middleware/require-token.ts";
 import { ApiRouter } from "../openapi/api-router.ts";
 import { problemResponse } from "../openapi/problem-schema.ts";
 import {
+  integrityConflictListSchema,
   publicRepositorySchema,
+  repositoryDetailSchema,
   repositoryListSchema,
   syncRunListSchema,
   syncRunSchema,
@@ -19,6 +22,11 @@ export function repositoryRoutes(deps: {
   guard: TokenGuard;
   repositories: RepositoryService;
   audited: AuditedRepositories;
+  /** Composer upstreams' health and integrity conflicts. */
+  upstreams: {
+    report(repositoryId: string): Promise<UpstreamReport>;
+    integrityConflicts(repositoryId: string): Promise<IntegrityConflict[]>;
+  };
   maxJsonBytes: number;
 }): ApiRouter {
   const api = new ApiRouter({
@@ -72,11 +80,38 @@ export function repositoryRoutes(deps: {
       path: "/:id",
       operationId: "getRepository",
       summary: "Show a repository",
+      description: "A composer upstream comes with its health and what the broker stores of it.",
       access: "repositories:read",
       params: ID,
-      responses: { 200: { description: "The repository.", schema: publicRepositorySchema } },
+      responses: { 200: { description: "The repository.", schema: repositoryDetailSchema } },
     },
-    async (c, { params }) => c.json(await deps.repositories.get(params.id)),
+    async (c, { params }) => {
+      const repository = await deps.repositories.get(params.id);
+      const upstream = repository.type === "composer" ? await deps.upstreams.report(repository.id) : null;
+      return c.json({ ...repository, upstream });
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/:id/integrity-conflicts",
+      operationId: "listIntegrityConflicts",
+      summary: "Integrity conflicts",
+      description:
+        "Versions a composer upstream served differently (another reference or shasum) after the broker first saw them; the broker keeps serving the first-seen ones. Empty for git repositories.",
+      access: "repositories:read",
+      params: ID,
+      responses: {
+        200: { description: "The conflicts, by package and version.", schema: integrityConflictListSchema },
+      },
+    },
+    async (c, { params }) => {
+      const repository = await deps.repositories.get(params.id);
+      const conflicts =
+        repository.type === "composer" ? await deps.upstreams.integrityConflicts(repository.id) : [];
+      return c.json({ conflicts });
+    },
   );
 
   api.add(

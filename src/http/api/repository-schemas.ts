@@ -45,3 +45,57 @@ export const syncRunSchema = z
   .meta({ id: "SyncRun", description: "One sync: what it added, updated, removed, skipped and why." });
 
 export const syncRunListSchema = z.object({ syncs: z.array(syncRunSchema) });
+
+export const upstreamReportSchema = z
+  .object({
+    lastSuccessAt: instantSchema.nullable(),
+    lastFailureAt: instantSchema.nullable(),
+    lastError: z.string().nullable(),
+    consecutiveFailures: z.number().int(),
+    coolingDownUntil: instantSchema
+      .nullable()
+      .meta({ description: "While in the future, the upstream is not asked; stored answers are served." }),
+    cachedPackages: z.number().int(),
+    cachedDists: z.number().int(),
+    integrityConflicts: z.number().int(),
+  })
+  .meta({
+    id: "UpstreamReport",
+    description:
+      "A composer upstream's recent answers as the node that answers saw them (each node keeps its own), and what the store holds of it.",
+  });
+
+export const repositoryDetailSchema = publicRepositorySchema
+  .extend({
+    upstream: upstreamReportSchema
+      .nullable()
+      .meta({ description: "composer: the upstream's health and store; null for git repositories." }),
+  })
+  .meta({
+    id: "RepositoryDetail",
+    description: "A package source with, for an upstream, its health; never its credentials.",
+  });
+
+const servedIdentity = {
+  reference: z.string().nullable(),
+  shasum: z.string().nullable(),
+  sourceReference: z.string().nullable(),
+};
+
+export const integrityConflictSchema = z
+  .object({
+    package: z.string(),
+    version: z.string().meta({ description: "The normalized version." }),
+    firstSeenAt: instantSchema,
+    firstSeen: z
+      .object({ ...servedIdentity, distSha256: z.string().nullable(), distSha1: z.string().nullable() })
+      .meta({ description: "What the broker keeps serving; the stored dist's hashes once downloaded." }),
+    conflicting: z.object(servedIdentity).meta({ description: "What the upstream served later." }),
+    seenAt: instantSchema.nullable().meta({ description: "When the upstream last served it differently." }),
+  })
+  .meta({
+    id: "IntegrityConflict",
+    description: "A version an upstream changed after the broker first saw it.",
+  });
+
+export const integrityConflictListSchema = z.object({ conflicts: z.array(integrityConflictSchema) });

@@ -11,8 +11,23 @@ class Upstream {
   readonly files = new Map<string, { body: string | Buffer; lastModified?: string }>();
   readonly seen: { url: string; headers: http.IncomingHttpHeaders }[] = [];
   url = "";
+  /** Each answer waits this long. */
+  delayMs = 0;
+  /** Answers every request with this status instead. */
+  failStatus: number | null = null;
   readonly #server = http.createServer((request, response) => {
     this.seen.push({ url: request.url ?? "", headers: request.headers });
+    setTimeout(() => {
+      this.#answer(request, response);
+    }, this.delayMs);
+  });
+
+  #answer(request: http.IncomingMessage, response: http.ServerResponse): void {
+    if (this.failStatus !== null) {
+      response.statusCode = this.failStatus;
+      response.end();
+      return;
+    }
     const file = this.files.get(request.url ?? "");
     if (file === undefined) {
       response.statusCode = 404;
@@ -28,7 +43,7 @@ class Upstream {
       response.setHeader("last-modified", file.lastModified);
     }
     response.end(file.body);
-  });
+  }
 
   async start(): Promise<void> {
     await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
@@ -177,6 +192,7 @@ describe("composer upstreams", () => {
     const lastModified = first.headers.get("last-modified") ?? "";
     const again = await get("/p2/up/lib.json", { "if-modified-since": lastModified });
     expect(again.status).toBe(304);
+    await t.runtime.proxy.drain();
     expect(asked()).toBe(2);
     expect(upstream.seen.at(-1)?.headers["if-modified-since"]).toBe("Tue, 01 Sep 2026 10:00:00 GMT");
   });
@@ -209,6 +225,8 @@ describe("composer upstreams", () => {
       "Wed, 02 Sep 2026 10:00:00 GMT",
     );
     t.clock.advance(61_000);
+    await get("/p2/up/lib.json");
+    await t.runtime.proxy.drain();
     const document = (await (await get("/p2/up/lib.json")).json()) as {
       packages: Record<string, VersionEntry[]>;
     };
@@ -225,6 +243,7 @@ describe("composer upstreams", () => {
     t.clock.advance(61_000);
     upstream.files.get("/p2/up/lib.json")!.lastModified = "Thu, 03 Sep 2026 10:00:00 GMT";
     await get("/p2/up/lib.json");
+    await t.runtime.proxy.drain();
     expect(await repositoryEvents("integrity_conflict")).toHaveLength(1);
   });
 
@@ -276,6 +295,7 @@ describe("composer upstreams", () => {
     t.clock.advance(61_000);
     const response = await get("/p2/up/lib.json");
     expect(response.status).toBe(200);
+    await t.runtime.proxy.drain();
     const failures = await repositoryEvents("proxy_fetch_failed");
     expect(failures.at(-1)?.details).toMatchObject({
       package: "up/lib",
@@ -314,5 +334,156 @@ describe("composer upstreams", () => {
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { code: string }).code).toBe("NothingToSync");
+  });
+
+  it("shows an upstream's health and store, and lists its integrity conflicts", async () => {
+    const response = await t.request("/api/repositories/upstream", { token: admin.token });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { upstream: Record<string, unknown> };
+    expect(body.upstream).toMatchObject({
+      lastSuccessAt: expect.any(String) as unknown,
+      lastFailureAt: expect.any(String) as unknown,
+      lastError: expect.stringContaining("could not be reached") as unknown,
+      consecutiveFailures: 1,
+      coolingDownUntil: null,
+      cachedPackages: 1,
+      cachedDists: 1,
+      integrityConflicts: 1,
+    });
+    const list = await t.request("/api/repositories/upstream/integrity-conflicts", { token: admin.token });
+    expect(list.status).toBe(200);
+    const { conflicts } = (await list.json()) as { conflicts: Record<string, unknown>[] };
+    expect(conflicts).toEqual([
+      {
+        package: "up/lib",
+        version: "1.0.0.0",
+        firstSeenAt: expect.any(String) as unknown,
+        firstSeen: {
+          reference: "r".repeat(40),
+          shasum: createHash("sha1").update("v100").digest("hex"),
+          sourceReference: null,
+          distSha256: createHash("sha256").update("v100").digest("hex"),
+          distSha1: createHash("sha1").update("v100").digest("hex"),
+        },
+        conflicting: {
+          reference: "t".repeat(40),
+          shasum: createHash("sha1").update("tampered").digest("hex"),
+          sourceReference: null,
+        },
+        seenAt: expect.any(String) as unknown,
+      },
+    ]);
+    expect(
+      (await t.request("/api/repositories/upstream/integrity-conflicts", { token: reader.token })).status,
+    ).toBe(403);
+  });
+
+  describe("with a slow or failing upstream", () => {
+    let slow: Upstream;
+    const asked = (file: string) => slow.seen.filter((s) => s.url === file).length;
+    const health = async () =>
+      (
+        (await (await t.request("/api/repositories/slow", { token: admin.token })).json()) as {
+          upstream: {
+            consecutiveFailures: number;
+            coolingDownUntil: string | null;
+            lastSuccessAt: string | null;
+          };
+        }
+      ).upstream;
+
+    beforeAll(async () => {
+      slow = new Upstream();
+      await slow.start();
+      const added = await t.request("/api/repositories", {
+        method: "POST",
+        token: admin.token,
+        body: { type: "composer", url: slow.url, name: "slow", packages: ["slow/*"] },
+      });
+      expect(added.status).toBe(201);
+    });
+
+    afterAll(async () => {
+      await slow.stop();
+    });
+
+    it("answers a stale document from the store at once and revalidates it once in the background", async () => {
+      slow.publish("slow/lib", [{ version: "1.0.0", bytes: "s100" }], "Tue, 01 Sep 2026 10:00:00 GMT");
+      expect((await get("/p2/slow/lib.json")).status).toBe(200);
+      slow.publish(
+        "slow/lib",
+        [
+          { version: "1.1.0", bytes: "s110" },
+          { version: "1.0.0", bytes: "s100" },
+        ],
+        "Wed, 02 Sep 2026 10:00:00 GMT",
+      );
+      slow.delayMs = 1_500;
+      t.clock.advance(61_000);
+      const started = performance.now();
+      const [first, second] = await Promise.all([get("/p2/slow/lib.json"), get("/p2/slow/lib.json")]);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      for (const response of [first, second]) {
+        const document = (await response.json()) as { packages: Record<string, VersionEntry[]> };
+        expect(document.packages["slow/lib"]?.map((v) => v.version)).toEqual(["1.0.0"]);
+      }
+      await t.runtime.proxy.drain();
+      expect(asked("/p2/slow/lib.json")).toBe(2);
+      slow.delayMs = 0;
+      const after = (await (await get("/p2/slow/lib.json")).json()) as {
+        packages: Record<string, VersionEntry[]>;
+      };
+      expect(after.packages["slow/lib"]?.map((v) => v.version)).toEqual(["1.1.0", "1.0.0"]);
+      expect(asked("/p2/slow/lib.json")).toBe(2);
+    });
+
+    it("stops asking an upstream after five failures in a row, serves what is stored, and resets on success", async () => {
+      slow.failStatus = 500;
+      for (let i = 1; i <= 5; i++) expect((await get(`/p2/slow/gone-${i}.json`)).status).toBe(404);
+      expect(await health()).toMatchObject({
+        consecutiveFailures: 5,
+        coolingDownUntil: new Date(t.clock.now().getTime() + 60_000).toISOString(),
+      });
+      expect((await get("/p2/slow/gone-6.json")).status).toBe(404);
+      expect(asked("/p2/slow/gone-6.json")).toBe(0);
+
+      // The cool-down is over: one probe, which fails and doubles it.
+      t.clock.advance(61_000);
+      expect((await get("/p2/slow/gone-6.json")).status).toBe(404);
+      expect(asked("/p2/slow/gone-6.json")).toBe(1);
+      expect(await health()).toMatchObject({
+        consecutiveFailures: 6,
+        coolingDownUntil: new Date(t.clock.now().getTime() + 120_000).toISOString(),
+      });
+
+      // The stored document is stale, and still served without asking the upstream.
+      const before = asked("/p2/slow/lib.json");
+      const stale = await get("/p2/slow/lib.json");
+      expect(stale.status).toBe(200);
+      await t.runtime.proxy.drain();
+      expect(asked("/p2/slow/lib.json")).toBe(before);
+
+      // A dist never downloaded is not fetched either.
+      const document = (await stale.json()) as { packages: Record<string, VersionEntry[]> };
+      const distPath = (document.packages["slow/lib"]?.[0]?.dist as { url: string }).url.slice(
+        "http://broker.test".length,
+      );
+      const cooling = await get(distPath);
+      expect(cooling.status).toBe(503);
+      expect(((await cooling.json()) as { code: string }).code).toBe("UpstreamCoolingDown");
+      expect(asked("/dists/slow/lib/1.1.0.zip")).toBe(0);
+
+      t.clock.advance(121_000);
+      slow.failStatus = null;
+      expect((await get("/p2/slow/lib.json")).status).toBe(200);
+      await t.runtime.proxy.drain();
+      expect(asked("/p2/slow/lib.json")).toBe(before + 1);
+      expect(await health()).toMatchObject({
+        consecutiveFailures: 0,
+        coolingDownUntil: null,
+        lastSuccessAt: t.clock.now().toISOString(),
+      });
+      expect(Buffer.from(await (await get(distPath)).arrayBuffer()).toString()).toBe("s110");
+    });
   });
 });

@@ -18,6 +18,8 @@ import type { ProxyDocument, ProxyRecords, ProxyVersion } from "../../storage/da
 import type { RepositoryRecord, RepositoryRecords } from "../../storage/database/repository-records.ts";
 import { composerCredentialsSchema, type ComposerCredentials } from "./composer-credentials.ts";
 import type { ComposerUpstreamClient } from "./composer-upstream-client.ts";
+import { UpstreamHealth, type FailureBudget } from "./upstream-health.ts";
+import type { IntegrityConflict, UpstreamReport } from "./upstream-report.ts";
 import { viaNames } from "./via-header.ts";
 
 export interface ComposerProxyDeps {
@@ -32,20 +34,60 @@ export interface ComposerProxyDeps {
   readonly maxAgeMs: number;
   /** Our name in Via headers (via-header.ts). */
   readonly viaName: string;
+  /** When to stop asking a failing upstream for a while (defaults: upstream-health.ts). */
+  readonly failureBudget?: FailureBudget;
 }
 
 /**
  * Lazy mirroring of Composer upstreams (docs/proxy.md). Called only for names that no private
  * package has. Upstreams are asked in priority order (the order they were added) among those whose
  * package patterns allow the name; the first that has the package serves it. What an upstream said
- * is stored and served until it is older than the max age, then revalidated with If-Modified-Since;
- * an upstream that fails leaves the stored copy in service.
+ * is stored and served until it is older than the max age; a request that finds it older is still
+ * answered from the store at once, and one revalidation (If-Modified-Since) per upstream and
+ * document runs in the background. An upstream that fails leaves the stored copy in service, and
+ * one that keeps failing is left alone for a cool-down (upstream-health.ts).
  */
 export class ComposerProxy implements ProxiedCatalog {
   readonly #deps: ComposerProxyDeps;
+  readonly #health: UpstreamHealth;
+  /** Background revalidations by upstream id, package name and dev flag. */
+  readonly #pending = new Map<string, Promise<void>>();
 
   constructor(deps: ComposerProxyDeps) {
     this.#deps = deps;
+    this.#health = new UpstreamHealth(deps.failureBudget);
+  }
+
+  /** What this node knows of an upstream's recent answers, and what the store holds of it. */
+  async report(repositoryId: string): Promise<UpstreamReport> {
+    return { ...this.#health.state(repositoryId), ...(await this.#deps.records.counts(repositoryId)) };
+  }
+
+  /** The ledger's versions that an upstream later served differently. */
+  async integrityConflicts(repositoryId: string): Promise<IntegrityConflict[]> {
+    return (await this.#deps.records.conflicts(repositoryId)).map((version) => {
+      const first = identityOf(JSON.parse(version.entry) as VersionEntry);
+      const now = identityOf(JSON.parse(version.conflictingEntry ?? "{}") as VersionEntry);
+      return {
+        package: version.packageName,
+        version: version.versionNormalized,
+        firstSeenAt: version.firstSeenAt,
+        firstSeen: {
+          reference: first.reference,
+          shasum: first.shasum,
+          sourceReference: first.sourceReference,
+          distSha256: version.distSha256,
+          distSha1: version.distSha1,
+        },
+        conflicting: { reference: now.reference, shasum: now.shasum, sourceReference: now.sourceReference },
+        seenAt: version.conflictSeenAt,
+      };
+    });
+  }
+
+  /** Resolves once the background revalidations started so far have finished (shutdown, tests). */
+  async drain(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending.values());
   }
 
   /** The package patterns upstreams may serve ("*" for an upstream without patterns); null without upstreams. */
@@ -63,22 +105,69 @@ export class ComposerProxy implements ProxiedCatalog {
     for (const upstream of upstreams) {
       const stored = await this.#deps.records.findDocument(upstream.id, name, dev);
       let document = stored;
-      if (stored === null || this.#stale(stored)) {
-        try {
-          document = await this.#refresh(upstream, name, dev, stored, context);
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          await recordFailure(
-            context,
-            upstream,
-            { package: name, dev, served_stale: stored?.found === true },
-            error,
-          );
-        }
+      if (stored === null) {
+        document = await this.#fetch(upstream, name, dev, null, context);
+      } else if (this.#stale(stored)) {
+        this.#revalidateLater(upstream, name, dev, stored, context);
       }
       if (document?.found === true) return this.#render(upstream, document);
     }
     return null;
+  }
+
+  /** Asks the upstream unless it cools down; a failure is recorded and answers null. */
+  async #fetch(
+    upstream: RepositoryRecord,
+    name: string,
+    dev: boolean,
+    stored: ProxyDocument | null,
+    context: ProxyContext,
+  ): Promise<ProxyDocument | null> {
+    if (!this.#health.available(upstream.id, this.#deps.clock.now())) return null;
+    try {
+      const document = await this.#refresh(upstream, name, dev, stored, context);
+      this.#health.succeeded(upstream.id, this.#deps.clock.now());
+      return document;
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      this.#health.failed(upstream.id, this.#deps.clock.now(), error.message);
+      await recordFailure(
+        context,
+        upstream,
+        { package: name, dev, served_stale: stored?.found === true },
+        error,
+      );
+      return null;
+    }
+  }
+
+  /** One background revalidation per upstream and document; it never throws to anyone. */
+  #revalidateLater(
+    upstream: RepositoryRecord,
+    name: string,
+    dev: boolean,
+    stored: ProxyDocument,
+    context: ProxyContext,
+  ): void {
+    const key = `${upstream.id}\n${name}\n${dev ? "dev" : ""}`;
+    if (this.#pending.has(key) || !this.#health.available(upstream.id, this.#deps.clock.now())) return;
+    const work = this.#fetch(upstream, name, dev, stored, context)
+      .then(() => undefined)
+      .catch(async (error: unknown) => {
+        const failure = new DomainError(
+          "unavailable",
+          "RevalidationFailed",
+          `revalidation failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        await recordFailure(
+          context,
+          upstream,
+          { package: name, dev, served_stale: stored.found },
+          failure,
+        ).catch(() => undefined);
+      })
+      .finally(() => this.#pending.delete(key));
+    this.#pending.set(key, work);
   }
 
   /** The stored dist a proxied dist URL names, fetched from its upstream on the first download. */
@@ -99,15 +188,25 @@ export class ComposerProxy implements ProxiedCatalog {
     if (upstream?.type !== "composer" || version.upstreamDistUrl === null) return null;
     assertNoLoop(context, this.#deps.viaName);
     const target = { type: "package", name, version: versionNormalized };
+    if (!this.#health.available(upstream.id, this.#deps.clock.now())) {
+      throw new DomainError(
+        "unavailable",
+        "UpstreamCoolingDown",
+        `the upstream ${upstream.name} failed repeatedly and is not asked until ${this.#health.state(upstream.id).coolingDownUntil ?? ""}`,
+      );
+    }
     let bytes: Uint8Array;
     try {
       bytes = await this.#deps.client.dist(version.upstreamDistUrl, upstream.url, {
         credentials: this.#credentials(upstream),
         receivedVia: context.receivedVia,
       });
+      this.#health.succeeded(upstream.id, this.#deps.clock.now());
     } catch (error) {
-      if (error instanceof DomainError)
+      if (error instanceof DomainError) {
+        this.#health.failed(upstream.id, this.#deps.clock.now(), error.message);
         await recordFailure(context, upstream, { package: name, version: versionNormalized }, error);
+      }
       throw error;
     }
     const sha1 = createHash("sha1").update(bytes).digest("hex");
@@ -231,7 +330,7 @@ export class ComposerProxy implements ProxiedCatalog {
       const before = identityOf(JSON.parse(first.entry) as VersionEntry);
       const serialized = JSON.stringify(entry);
       if (!conflicts(before, identity) || first.conflictingEntry === serialized) continue;
-      await this.#deps.records.recordConflict(first, serialized);
+      await this.#deps.records.recordConflict(first, serialized, now);
       await context.trail?.record({
         event: "repository",
         action: "integrity_conflict",

@@ -380,4 +380,6 @@ export interface ProxyVersionsTable {
   downloaded_at: string | null;
   /** JSON: the last entry the upstream served that differs from the first-seen one. */
   conflicting_entry: string | null;
+  /** When that entry was served (migration 0009); null before it. */
+  conflict_seen_at: string | null;
 }

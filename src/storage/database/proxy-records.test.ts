@@ -108,7 +108,7 @@ describe.each(testEngines())("ProxyRecords on %s", (engine) => {
       distSha256: null,
     });
 
-    await proxy.recordConflict(version(), '{"changed":true}');
+    await proxy.recordConflict(version(), '{"changed":true}', "2026-09-01T10:00:00.000Z");
     const dist = { sha256: "e".repeat(64), sha1: "f".repeat(40), size: 1234, at: T1 };
     await proxy.recordDist(version(), dist);
     await proxy.recordDist(version(), { ...dist, sha256: "0".repeat(64) });

@@ -33,6 +33,15 @@ export interface ProxyVersion {
   readonly firstSeenAt: string;
   readonly downloadedAt: string | null;
   readonly conflictingEntry: string | null;
+  readonly conflictSeenAt: string | null;
+}
+
+/** What the store holds of one upstream. */
+export interface ProxyStoreCounts {
+  /** Packages the upstream has (p2 documents it answered, dev ones not counted twice). */
+  readonly cachedPackages: number;
+  readonly cachedDists: number;
+  readonly integrityConflicts: number;
 }
 
 export type NewProxyVersion = Pick<
@@ -127,6 +136,7 @@ export class ProxyRecords {
         first_seen_at: version.firstSeenAt,
         downloaded_at: null,
         conflicting_entry: null,
+        conflict_seen_at: null,
       })
       .onConflict((oc) => oc.columns(["repository_id", "package_name", "version_normalized"]).doNothing())
       .execute();
@@ -136,14 +146,50 @@ export class ProxyRecords {
   async recordConflict(
     key: Pick<ProxyVersion, "repositoryId" | "packageName" | "versionNormalized">,
     entry: string,
+    at: string,
   ): Promise<void> {
     await this.#db
       .updateTable("proxy_versions")
-      .set({ conflicting_entry: entry })
+      .set({ conflicting_entry: entry, conflict_seen_at: at })
       .where("repository_id", "=", key.repositoryId)
       .where("package_name", "=", key.packageName)
       .where("version_normalized", "=", key.versionNormalized)
       .execute();
+  }
+
+  /** The ledger rows of an upstream whose version it later served differently, by package and version. */
+  async conflicts(repositoryId: string): Promise<ProxyVersion[]> {
+    const rows = await this.#db
+      .selectFrom("proxy_versions")
+      .selectAll()
+      .where("repository_id", "=", repositoryId)
+      .where("conflicting_entry", "is not", null)
+      .orderBy("package_name")
+      .orderBy("version_normalized")
+      .execute();
+    return rows.map(toVersion);
+  }
+
+  async counts(repositoryId: string): Promise<ProxyStoreCounts> {
+    const packages = await this.#db
+      .selectFrom("proxy_documents")
+      .select((eb) => eb.fn.count<number | string>("package_name").distinct().as("n"))
+      .where("repository_id", "=", repositoryId)
+      .where("found", "=", 1)
+      .executeTakeFirstOrThrow();
+    const versions = await this.#db
+      .selectFrom("proxy_versions")
+      .select((eb) => [
+        eb.fn.count<number | string>("dist_sha256").as("dists"),
+        eb.fn.count<number | string>("conflicting_entry").as("conflicts"),
+      ])
+      .where("repository_id", "=", repositoryId)
+      .executeTakeFirstOrThrow();
+    return {
+      cachedPackages: Number(packages.n),
+      cachedDists: Number(versions.dists),
+      integrityConflicts: Number(versions.conflicts),
+    };
   }
 
   /** The ledger rows a dist URL names (one per upstream that served that exact dist). */
@@ -191,5 +237,6 @@ function toVersion(row: ProxyVersionsTable): ProxyVersion {
     firstSeenAt: row.first_seen_at,
     downloadedAt: row.downloaded_at,
     conflictingEntry: row.conflicting_entry,
+    conflictSeenAt: row.conflict_seen_at,
   };
 }
