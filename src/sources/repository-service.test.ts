@@ -213,6 +213,18 @@ describe("RepositoryService (SQLite, real git)", () => {
       expect(error.code).toBe("PrivateSourceRefused");
     });
 
+    it("checks the address again at every sync: a host that now resolves inside the network fails the sync", async () => {
+      let address = PUBLIC_ADDRESS;
+      const repositories = service({ resolveHost: () => Promise.resolve([address]) });
+      const added = await repositories.add({ url: "https://git.rebinding.example/acme/widget.git" });
+      address = "10.0.0.7";
+      const run = await repositories.sync(added.id);
+      expect(run.status).toBe("failed");
+      expect(run.error).toContain("10.0.0.7");
+      expect(opened).toEqual([]);
+      expect((await repositories.get(added.id)).status).toBe("error");
+    });
+
     it("refuses a host that does not resolve", async () => {
       const repositories = service({ resolveHost: () => Promise.reject(new Error("ENOTFOUND")) });
       const error = await domainError(repositories.add({ url: "https://nowhere.example/x.git" }));

@@ -234,6 +234,9 @@ export class RepositoryService {
       startedAt: startedAt.toISOString(),
     });
     try {
+      // Checked again at every sync, not only when added: a name that resolved to a public address
+      // then may point inside the network now (DNS rebinding).
+      await this.#assertUrlAllowed(repository.url);
       const mirror = this.#deps.openMirror(repository, this.#credentials(repository));
       const result = await syncGitRepository(repository, mirror, this.#deps, onProgress);
       const at = clock.now().toISOString();
