@@ -1,4 +1,5 @@
 import type { AccessGrant } from "../access/access-grant.ts";
+import type { AuthenticatedSession } from "../access/session-service.ts";
 import type { AuditTrail } from "../audit/audit-trail.ts";
 import type { RequestOrigin } from "../audit/request-auditing.ts";
 
@@ -14,6 +15,8 @@ export interface AppEnv {
      */
     sessionRoute: boolean;
     grant: AccessGrant;
+    /** The dashboard session the guard accepted (absent for a token). */
+    session: AuthenticatedSession;
     /** Where the request comes from, for audit events. */
     origin: RequestOrigin;
     /** The request's audit trail: anonymous until a token is accepted. */

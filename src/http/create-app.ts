@@ -113,7 +113,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     meRoutes({
       users: deps.users,
       passwords: deps.passwordChanges,
-      sessions: deps.sessions,
       auditing: deps.auditing,
       guard,
       maxJsonBytes,

@@ -1,14 +1,12 @@
 import type { Context } from "hono";
-import { getCookie } from "hono/cookie";
 import type { AuditedPasswordChanges } from "../../access/audited-password-changes.ts";
-import type { SessionService } from "../../access/session-service.ts";
 import type { UserService } from "../../access/user-service.ts";
 import type { RequestAuditing } from "../../audit/request-auditing.ts";
 import type { AppEnv } from "../app-env.ts";
 import type { TokenGuard } from "../middleware/require-token.ts";
-import { ApiRouter } from "../openapi/api-router.ts";
+import type { ApiRouter } from "../openapi/api-router.ts";
+import { myAccountRouter } from "./my-account-router.ts";
 import { problemResponse } from "../openapi/problem-schema.ts";
-import { SESSION_COOKIE } from "../session-cookie.ts";
 import { changedPasswordSchema, changePasswordSchema } from "./account-link-schemas.ts";
 import { signedInUserId as me } from "./signed-in-user.ts";
 import { publicUserSchema } from "./user-schemas.ts";
@@ -21,18 +19,11 @@ import { publicUserSchema } from "./user-schemas.ts";
 export function meRoutes(deps: {
   users: UserService;
   passwords: AuditedPasswordChanges;
-  sessions: SessionService;
   auditing: RequestAuditing;
   guard: TokenGuard;
   maxJsonBytes: number;
 }): ApiRouter {
-  const api = new ApiRouter({
-    base: "/api/me",
-    tag: "My account",
-    tagDescription: "The signed-in person's profile, password, second factor and personal tokens.",
-    guard: deps.guard,
-    maxJsonBytes: deps.maxJsonBytes,
-  });
+  const api = myAccountRouter("/api/me", deps);
   const clientAddress = (c: Context<AppEnv>): string | null => deps.auditing.clientAddress(c.get("origin"));
 
   api.add(
@@ -65,14 +56,10 @@ export function meRoutes(deps: {
       },
     },
     async (c, { body }) => {
-      const session = await deps.sessions.authenticate(getCookie(c, SESSION_COOKIE));
       const changed = await deps.passwords.changePassword(
         me(c),
-        {
-          ...body,
-          ipAddress: clientAddress(c),
-          ...(session === null ? {} : { keepSessionIdHash: session.session.idHash }),
-        },
+        // The guard accepted this session (signed-in operations take no token): it stays.
+        { ...body, ipAddress: clientAddress(c), keepSessionIdHash: c.get("session").idHash },
         c.get("audit"),
       );
       return c.json(changed);

@@ -1,7 +1,8 @@
 import type { AuditedTokens } from "../../access/audited-tokens.ts";
 import type { TokenService } from "../../access/token-service.ts";
 import type { TokenGuard } from "../middleware/require-token.ts";
-import { ApiRouter } from "../openapi/api-router.ts";
+import type { ApiRouter } from "../openapi/api-router.ts";
+import { myAccountRouter } from "./my-account-router.ts";
 import { problemResponse } from "../openapi/problem-schema.ts";
 import { signedInUserId as me } from "./signed-in-user.ts";
 import {
@@ -25,13 +26,7 @@ export function myTokenRoutes(deps: {
   guard: TokenGuard;
   maxJsonBytes: number;
 }): ApiRouter {
-  const api = new ApiRouter({
-    base: "/api/me/tokens",
-    tag: "My account",
-    tagDescription: "The signed-in person's profile, password, second factor and personal tokens.",
-    guard: deps.guard,
-    maxJsonBytes: deps.maxJsonBytes,
-  });
+  const api = myAccountRouter("/api/me/tokens", deps);
 
   api.add(
     {

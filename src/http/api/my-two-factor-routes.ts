@@ -4,7 +4,8 @@ import type { TwoFactorService } from "../../access/two-factor-service.ts";
 import type { RequestAuditing } from "../../audit/request-auditing.ts";
 import type { AppEnv } from "../app-env.ts";
 import type { TokenGuard } from "../middleware/require-token.ts";
-import { ApiRouter } from "../openapi/api-router.ts";
+import type { ApiRouter } from "../openapi/api-router.ts";
+import { myAccountRouter } from "./my-account-router.ts";
 import { instantSchema } from "../openapi/common-schemas.ts";
 import { problemResponse } from "../openapi/problem-schema.ts";
 import { signedInUserId as me } from "./signed-in-user.ts";
@@ -42,13 +43,7 @@ export function myTwoFactorRoutes(deps: {
   guard: TokenGuard;
   maxJsonBytes: number;
 }): ApiRouter {
-  const api = new ApiRouter({
-    base: "/api/me/two-factor",
-    tag: "My account",
-    tagDescription: "The signed-in person's profile, password, second factor and personal tokens.",
-    guard: deps.guard,
-    maxJsonBytes: deps.maxJsonBytes,
-  });
+  const api = myAccountRouter("/api/me/two-factor", deps);
   const clientAddress = (c: Context<AppEnv>): string | null => deps.auditing.clientAddress(c.get("origin"));
 
   api.add(

@@ -168,6 +168,7 @@ async function sessionGuard(
     const grant = enrolling ? twoFactorEnrolmentGrant(current.user) : sessionGrant(current.user);
     requireAccess(grant, permission);
     c.set("grant", grant);
+    c.set("session", current.session);
     c.set("audit", trail);
   } catch (error) {
     if (error instanceof DomainError) await recordRefusal(trail, error, permission);
