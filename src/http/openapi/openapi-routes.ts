@@ -52,8 +52,16 @@ export function openApiRoutes(routers: readonly ApiRouter[], info: OpenApiInfo):
   return app;
 }
 
+/** The page's files, read on first use and kept (a few KiB): no disk read per request. */
+const assets = new Map<string, string>();
+
 function readAsset(name: string): string {
-  return fs.readFileSync(new URL(name, ASSETS), "utf8");
+  let text = assets.get(name);
+  if (text === undefined) {
+    text = fs.readFileSync(new URL(name, ASSETS), "utf8");
+    assets.set(name, text);
+  }
+  return text;
 }
 
 function auditEventComponent(): Record<string, unknown> {
