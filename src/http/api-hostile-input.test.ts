@@ -10,25 +10,15 @@ import { LIMITS } from "../runtime.ts";
  * gets its clear 4xx problem, a change records its failed audit event, and nothing is stored.
  */
 
-interface Operation {
-  operationId: string;
-  requestBody?: { content: Record<string, unknown> };
-  "x-audit-event"?: string;
-}
-
 const t = await TestRuntime.start();
-const document = (await (await t.app.request("/api/openapi.json")).json()) as {
-  paths: Record<string, Record<string, Operation>>;
-};
-const withJsonBody = Object.entries(document.paths).flatMap(([template, item]) =>
-  Object.entries(item)
-    .filter(([, operation]) => operation.requestBody?.content["application/json"] !== undefined)
-    .map(([method, operation]) => ({
-      method: method.toUpperCase(),
-      path: template.replace(/\{\w+\}/g, "nope"),
-      operation,
-    })),
-);
+const withJsonBody = t.openApi
+  .documented()
+  .map(({ method, template, operation }) => ({
+    method,
+    path: template.replace(/\{\w+\}/g, "nope"),
+    operation,
+  }))
+  .filter(({ operation }) => operation.requestBody?.content["application/json"] !== undefined);
 
 let headers: Record<string, string> = {};
 

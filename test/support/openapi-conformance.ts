@@ -3,13 +3,26 @@ import formats from "ajv-formats";
 
 type JsonObject = Record<string, unknown>;
 
-interface OperationEntry {
+/** The members of an Operation Object the tests read. */
+export interface OperationObject {
+  readonly operationId: string;
+  readonly requestBody?: { readonly content: Readonly<Record<string, unknown>> };
+  readonly responses: Readonly<Record<string, JsonObject>>;
+  readonly "x-required-permission"?: string;
+  readonly "x-audit-event"?: string;
+}
+
+/** One operation of the document: `GET` `/api/tokens/{id}` and its Operation Object. */
+export interface DocumentedOperation {
   readonly method: string;
   readonly template: string;
+  readonly operation: OperationObject;
+}
+
+interface OperationEntry extends DocumentedOperation {
   readonly pattern: RegExp;
   /** Literal characters of the template: the most specific match wins (`/events/x/proof` over `/{id}`). */
   readonly literalLength: number;
-  readonly operation: JsonObject;
 }
 
 const COMPONENTS_ID = "urn:package-broker:openapi-components";
@@ -24,8 +37,6 @@ export class OpenApiConformance {
   readonly #operations: OperationEntry[];
   readonly #ajv: Ajv2020;
   readonly #validators = new Map<string, ValidateFunction>();
-  /** `METHOD template status` of every response checked so far. */
-  readonly seen = new Set<string>();
 
   constructor(document: JsonObject) {
     this.#ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -42,7 +53,7 @@ export class OpenApiConformance {
             `^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{\w+\}/g, "[^/]+")}$`,
           ),
           literalLength: template.replace(/\{\w+\}/g, "").length,
-          operation: operation as JsonObject,
+          operation: operation as OperationObject,
         })),
     );
   }
@@ -54,9 +65,9 @@ export class OpenApiConformance {
       .sort((a, b) => b.literalLength - a.literalLength)[0];
   }
 
-  /** Every operation of the document as `METHOD template`. */
-  operations(): string[] {
-    return this.#operations.map((entry) => `${entry.method} ${entry.template}`);
+  /** Every operation of the document (the tests that walk the whole API start from these). */
+  documented(): readonly DocumentedOperation[] {
+    return this.#operations;
   }
 
   /** Throws, naming the operation and what differs, unless the response is as documented. */
@@ -64,11 +75,10 @@ export class OpenApiConformance {
     const entry = this.find(method, path);
     if (entry === undefined) return;
     const label = `${entry.method} ${entry.template} → ${response.status}`;
-    const responses = entry.operation.responses as Record<string, JsonObject>;
+    const responses = entry.operation.responses;
     const key = String(response.status);
     const documented = responses[key] ?? (response.status >= 400 ? responses.default : undefined);
     if (documented === undefined) throw new Error(`${label}: status not documented`);
-    this.seen.add(`${entry.method} ${entry.template} ${key}`);
     const content = documented.content as Record<string, JsonObject> | undefined;
     if (content === undefined) {
       if (response.body !== null && response.status !== 204) {
