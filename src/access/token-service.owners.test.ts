@@ -11,18 +11,9 @@ import type { Permission } from "./permission.ts";
 import { TokenService } from "./token-service.ts";
 import type { UserRole } from "./user-role.ts";
 import { UserService } from "./user-service.ts";
+import { domainErrorOf } from "../../test/support/domain-error-of.ts";
 
 const START = "2026-10-01T12:00:00.000Z";
-
-async function rejection(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error("expected a DomainError");
-}
 
 /** The refusal of `requirePermission(grant, permission)`. */
 function refusal(grant: AccessGrant, permission: Permission): DomainError {
@@ -102,7 +93,7 @@ describe.each(testEngines())("personal tokens on %s", (engine) => {
     const { token } = await tokens.create({ description: "ci", ownerId: owner.id });
     await tokens.authenticate(token);
     await users.update(owner.id, { status: "blocked" });
-    expect(await rejection(tokens.authenticate(token))).toMatchObject({
+    expect(await domainErrorOf(tokens.authenticate(token))).toMatchObject({
       kind: "forbidden",
       code: "TokenOwnerBlocked",
       message: "the account that owns this token is blocked; the token works again if it is unblocked",
@@ -167,7 +158,7 @@ describe.each(testEngines())("personal tokens on %s", (engine) => {
     const { token, record } = await tokens.create({ description: "ci", ownerId: owner.id });
     const late = await tokens.create({ description: "late", ownerId: owner.id });
     await users.delete(owner.id);
-    expect(await rejection(tokens.authenticate(token))).toMatchObject({
+    expect(await domainErrorOf(tokens.authenticate(token))).toMatchObject({
       kind: "forbidden",
       code: "TokenRevoked",
     });
@@ -178,7 +169,7 @@ describe.each(testEngines())("personal tokens on %s", (engine) => {
       .set({ revoked_at: null })
       .where("id", "=", late.record.id)
       .execute();
-    expect(await rejection(tokens.authenticate(late.token))).toMatchObject({
+    expect(await domainErrorOf(tokens.authenticate(late.token))).toMatchObject({
       kind: "forbidden",
       code: "TokenOwnerDeleted",
     });
@@ -202,7 +193,9 @@ describe.each(testEngines())("personal tokens on %s", (engine) => {
       const { tokens, person } = await setUp();
       const owner = await person("auditor");
       expect(
-        await rejection(tokens.create({ description: "x", scopes: ["read", "write"], ownerId: owner.id })),
+        await domainErrorOf(
+          tokens.create({ description: "x", scopes: ["read", "write"], ownerId: owner.id }),
+        ),
       ).toMatchObject({
         kind: "invalid",
         code: "ScopeOutsideRole",
@@ -214,19 +207,19 @@ describe.each(testEngines())("personal tokens on %s", (engine) => {
 
     it("refuses an owner who is unknown, deleted or blocked", async () => {
       const { tokens, users, person } = await setUp();
-      expect(await rejection(tokens.create({ description: "x", ownerId: "usr_nobody" }))).toMatchObject({
+      expect(await domainErrorOf(tokens.create({ description: "x", ownerId: "usr_nobody" }))).toMatchObject({
         kind: "not-found",
         code: "UserNotFound",
       });
       const blocked = await person("viewer", "blocked@example.org");
       await users.update(blocked.id, { status: "blocked" });
-      expect(await rejection(tokens.create({ description: "x", ownerId: blocked.id }))).toMatchObject({
+      expect(await domainErrorOf(tokens.create({ description: "x", ownerId: blocked.id }))).toMatchObject({
         kind: "conflict",
         code: "UserBlocked",
       });
       const gone = await person("viewer", "gone@example.org");
       await users.delete(gone.id);
-      expect(await rejection(tokens.create({ description: "x", ownerId: gone.id }))).toMatchObject({
+      expect(await domainErrorOf(tokens.create({ description: "x", ownerId: gone.id }))).toMatchObject({
         code: "UserNotFound",
       });
       expect(await tokens.list()).toEqual([]);
@@ -236,7 +229,7 @@ describe.each(testEngines())("personal tokens on %s", (engine) => {
       const { tokens, person } = await setUp();
       const owner = await person("auditor");
       const { record } = await tokens.create({ description: "x", scopes: ["admin"], ownerId: owner.id });
-      expect(await rejection(tokens.update(record.id, { scopes: ["read"] }))).toMatchObject({
+      expect(await domainErrorOf(tokens.update(record.id, { scopes: ["read"] }))).toMatchObject({
         code: "ScopeOutsideRole",
       });
       expect((await tokens.get(record.id)).scopes).toEqual(["admin"]);
@@ -262,7 +255,7 @@ describe.each(testEngines())("personal tokens on %s", (engine) => {
         () => tokens.revoke(bobs.record.id, asAda),
       ];
       for (const attempt of attempts) {
-        expect(await rejection(attempt())).toMatchObject({
+        expect(await domainErrorOf(attempt())).toMatchObject({
           kind: "not-found",
           code: "TokenNotFound",
           message: `there is no token with id "${bobs.record.id}"`,

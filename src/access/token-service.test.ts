@@ -1,26 +1,16 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, testEngines } from "../../test/support/test-databases.ts";
 import { ManualClock } from "../clock/clock.ts";
-import { DomainError } from "../errors/domain-error.ts";
 import type { DatabaseHandle } from "../storage/database/database-handle.ts";
 import { TokenRecords } from "../storage/database/token-records.ts";
 import { requirePackage, requirePermission } from "./access-grant.ts";
 import { generateToken, hashToken } from "./token-format.ts";
 import { TokenService } from "./token-service.ts";
+import { domainErrorOf } from "../../test/support/domain-error-of.ts";
 
 const START = "2026-10-01T12:00:00.000Z";
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-
-async function rejection(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error("expected a DomainError");
-}
 
 describe.each(testEngines())("TokenService on %s", (engine) => {
   let handle: DatabaseHandle | undefined;
@@ -89,7 +79,7 @@ describe.each(testEngines())("TokenService on %s", (engine) => {
       ["an invalid date", { description: "d", expiresAt: new Date("nope") }, "InvalidExpiry"],
     ])("refuses %s", async (_label, input, code) => {
       const { service } = await setUp();
-      expect(await rejection(service.create(input))).toMatchObject({ kind: "invalid", code });
+      expect(await domainErrorOf(service.create(input))).toMatchObject({ kind: "invalid", code });
       expect(await service.list()).toEqual([]);
     });
 
@@ -127,7 +117,7 @@ describe.each(testEngines())("TokenService on %s", (engine) => {
         () => service.revoke("01UNKNOWN"),
       ];
       for (const attempt of attempts) {
-        expect(await rejection(attempt())).toMatchObject({ kind: "not-found", code: "TokenNotFound" });
+        expect(await domainErrorOf(attempt())).toMatchObject({ kind: "not-found", code: "TokenNotFound" });
       }
     });
 
@@ -150,10 +140,10 @@ describe.each(testEngines())("TokenService on %s", (engine) => {
         expiresAt: "2026-12-01T00:00:00.000Z",
       });
       expect(await service.update(record.id, { expiresAt: null })).toMatchObject({ expiresAt: null });
-      expect(await rejection(service.update(record.id, { expiresAt: new Date(START) }))).toMatchObject({
+      expect(await domainErrorOf(service.update(record.id, { expiresAt: new Date(START) }))).toMatchObject({
         code: "InvalidExpiry",
       });
-      expect(await rejection(service.update(record.id, { scopes: [] }))).toMatchObject({
+      expect(await domainErrorOf(service.update(record.id, { scopes: [] }))).toMatchObject({
         code: "InvalidScope",
       });
       const grant = await service.authenticate(token);
@@ -222,7 +212,7 @@ describe.each(testEngines())("TokenService on %s", (engine) => {
         `pb_${"A".repeat(100_000)}`,
       ];
       for (const candidate of garbage) {
-        expect(await rejection(service.authenticate(candidate))).toMatchObject({
+        expect(await domainErrorOf(service.authenticate(candidate))).toMatchObject({
           kind: "unauthenticated",
           code: "InvalidToken",
           message: "The token is not valid",
@@ -235,7 +225,7 @@ describe.each(testEngines())("TokenService on %s", (engine) => {
       const { service, records } = await setUp();
       await service.create({ description: "d" });
       const lookup = vi.spyOn(records, "findByHash");
-      const error = await rejection(service.authenticate(generateToken()));
+      const error = await domainErrorOf(service.authenticate(generateToken()));
       expect(error).toMatchObject({
         kind: "unauthenticated",
         code: "InvalidToken",
@@ -251,7 +241,7 @@ describe.each(testEngines())("TokenService on %s", (engine) => {
       const otherProcess = new TokenService({ records: new TokenRecords(handle!.db), clock });
       clock.set("2026-11-01T23:59:00.000Z");
       await otherProcess.revoke(record.id);
-      const error = await rejection(service.authenticate(token));
+      const error = await domainErrorOf(service.authenticate(token));
       expect(error).toMatchObject({
         kind: "forbidden",
         code: "TokenRevoked",
@@ -266,13 +256,13 @@ describe.each(testEngines())("TokenService on %s", (engine) => {
       clock.set(new Date(expiresAt.getTime() - 1));
       await expect(service.authenticate(token)).resolves.toBeDefined();
       clock.set(expiresAt);
-      expect(await rejection(service.authenticate(token))).toMatchObject({
+      expect(await domainErrorOf(service.authenticate(token))).toMatchObject({
         kind: "forbidden",
         code: "TokenExpired",
         message: "token expired on 2026-11-01, create a new one",
       });
       clock.advance(DAY);
-      expect(await rejection(service.authenticate(token))).toMatchObject({ code: "TokenExpired" });
+      expect(await domainErrorOf(service.authenticate(token))).toMatchObject({ code: "TokenExpired" });
     });
 
     it("reports revocation before expiry", async () => {
@@ -280,7 +270,7 @@ describe.each(testEngines())("TokenService on %s", (engine) => {
       const { token, record } = await service.create({ description: "d", expiresAt: new Date("2026-10-02") });
       await service.revoke(record.id);
       clock.set("2026-12-01T00:00:00.000Z");
-      expect(await rejection(service.authenticate(token))).toMatchObject({ code: "TokenRevoked" });
+      expect(await domainErrorOf(service.authenticate(token))).toMatchObject({ code: "TokenRevoked" });
     });
 
     it("sees changes to the token's scopes and patterns at once", async () => {

@@ -3,7 +3,6 @@ import { createTestDatabase, testEngines } from "../../test/support/test-databas
 import { createAccessGrant, sessionGrant, type AccessGrant } from "../access/access-grant.ts";
 import { ManualClock } from "../clock/clock.ts";
 import { normalizeVersion, parseStability } from "../composer/version-parser.ts";
-import { DomainError } from "../errors/domain-error.ts";
 import { newId } from "../ids/new-id.ts";
 import { CatalogRecords } from "../storage/database/catalog-records.ts";
 import type { DatabaseHandle } from "../storage/database/database-handle.ts";
@@ -11,6 +10,7 @@ import { InstallCountRecords } from "../storage/database/install-count-records.t
 import { RepositoryRecords } from "../storage/database/repository-records.ts";
 import { encodePackageCursor } from "./package-cursor.ts";
 import { PackageBrowser } from "./package-browser.ts";
+import { domainErrorOf } from "../../test/support/domain-error-of.ts";
 
 const NOW = "2026-03-10T15:00:00.000Z";
 
@@ -25,12 +25,9 @@ function tokenGrant(patterns: readonly string[] = []): AccessGrant {
 
 const everything = tokenGrant();
 
+/** The kind and code of the DomainError the promise rejects with. */
 async function rejection(promise: Promise<unknown>): Promise<{ kind: string; code: string }> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(error)}`);
+  const error = await domainErrorOf(promise);
   return { kind: error.kind, code: error.code };
 }
 

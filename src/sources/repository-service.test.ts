@@ -8,7 +8,6 @@ import { GitFixture } from "../../test/builders/git-fixture.ts";
 import { createTestDatabase } from "../../test/support/test-databases.ts";
 import { SecretBox } from "../access/secret-box.ts";
 import { ManualClock } from "../clock/clock.ts";
-import { DomainError } from "../errors/domain-error.ts";
 import { FsBlobStore } from "../storage/blobs/fs-blob-store.ts";
 import { CatalogRecords } from "../storage/database/catalog-records.ts";
 import type { DatabaseHandle } from "../storage/database/database-handle.ts";
@@ -20,6 +19,7 @@ import type { GitCredentials } from "./git/git-credentials.ts";
 import type { GitMirror, GitRef } from "./git/git-mirror.ts";
 import type { AddRepositoryInput } from "./repository-input.ts";
 import { RepositoryService, type RepositoryServiceDeps } from "./repository-service.ts";
+import { domainErrorOf } from "../../test/support/domain-error-of.ts";
 
 const LEASE_MS = 10 * 60 * 1000;
 const PUBLIC_ADDRESS = "93.184.216.34";
@@ -132,16 +132,6 @@ describe("RepositoryService (SQLite, real git)", () => {
     return new RepositoryService(deps);
   }
 
-  async function domainError(promise: Promise<unknown>): Promise<DomainError> {
-    try {
-      await promise;
-    } catch (error) {
-      if (error instanceof DomainError) return error;
-      throw error;
-    }
-    throw new Error("expected a DomainError, but the call succeeded");
-  }
-
   function widgetRemote(name = "widget"): GitFixture {
     const remote = new GitFixture(path.join(root, "remotes", name));
     remote.commit({ "composer.json": { name: `acme/${name}`, license: "MIT" } });
@@ -163,7 +153,7 @@ describe("RepositoryService (SQLite, real git)", () => {
       ["a control character", "https://git.example.com/x.git\n", /control characters/],
     ])("refuses %s", async (_what, url, message) => {
       const repositories = service();
-      const error = await domainError(repositories.add({ url }));
+      const error = await domainErrorOf(repositories.add({ url }));
       expect(error.kind).toBe("invalid");
       expect(error.code).toBe("InvalidRepositoryUrl");
       expect(error.message).toMatch(message);
@@ -176,7 +166,7 @@ describe("RepositoryService (SQLite, real git)", () => {
       "http://user:pass@git.example.com/acme/widget.git",
     ])("refuses credentials embedded in %s, without echoing them", async (url) => {
       const repositories = service();
-      const error = await domainError(repositories.add({ url }));
+      const error = await domainErrorOf(repositories.add({ url }));
       expect(error.code).toBe("CredentialsInUrl");
       expect(error.message).toMatch(/must not contain credentials/);
       expect(error.message).not.toMatch(/s3cr3t|ghp_|user:pass|@/);
@@ -195,7 +185,7 @@ describe("RepositoryService (SQLite, real git)", () => {
           return Promise.resolve([address]);
         },
       });
-      const error = await domainError(repositories.add({ url }));
+      const error = await domainErrorOf(repositories.add({ url }));
       expect(error.code).toBe("PrivateSourceRefused");
       expect(error.message).toContain(address);
       expect(error.message).toMatch(/PB_ALLOW_PRIVATE_SOURCES=true/);
@@ -209,7 +199,7 @@ describe("RepositoryService (SQLite, real git)", () => {
       "https://[::1]/acme/widget.git",
       "https://2130706433/acme/widget.git",
     ])("refuses the private address %s", async (url) => {
-      const error = await domainError(service().add({ url }));
+      const error = await domainErrorOf(service().add({ url }));
       expect(error.code).toBe("PrivateSourceRefused");
     });
 
@@ -227,17 +217,17 @@ describe("RepositoryService (SQLite, real git)", () => {
 
     it("refuses a host that does not resolve", async () => {
       const repositories = service({ resolveHost: () => Promise.reject(new Error("ENOTFOUND")) });
-      const error = await domainError(repositories.add({ url: "https://nowhere.example/x.git" }));
+      const error = await domainErrorOf(repositories.add({ url: "https://nowhere.example/x.git" }));
       expect(error.code).toBe("RepositoryHostNotFound");
     });
 
     it("refuses local paths and file:// URLs unless private sources are allowed", async () => {
       const remote = widgetRemote();
       const strict = service();
-      const pathError = await domainError(strict.add({ url: remote.dir }));
+      const pathError = await domainErrorOf(strict.add({ url: remote.dir }));
       expect(pathError.code).toBe("PrivateSourceRefused");
       expect(pathError.message).toMatch(/local paths are not allowed/);
-      const fileError = await domainError(strict.add({ url: `file://${remote.dir}` }));
+      const fileError = await domainErrorOf(strict.add({ url: `file://${remote.dir}` }));
       expect(fileError.code).toBe("PrivateSourceRefused");
       expect(fileError.message).toMatch(/file:\/\/ URLs are not allowed/);
 
@@ -286,7 +276,9 @@ describe("RepositoryService (SQLite, real git)", () => {
     it("refuses a second repository with the same name as a conflict", async () => {
       const repositories = service();
       await repositories.add({ url: "https://git.example.com/acme/widget.git" });
-      const error = await domainError(repositories.add({ url: "https://other.example.com/team/widget.git" }));
+      const error = await domainErrorOf(
+        repositories.add({ url: "https://other.example.com/team/widget.git" }),
+      );
       expect(error.kind).toBe("conflict");
       expect(error.code).toBe("RepositoryNameTaken");
       expect(error.message).toBe('a repository named "widget" already exists');
@@ -357,11 +349,11 @@ describe("RepositoryService (SQLite, real git)", () => {
   describe("get and remove", () => {
     it("reports an unknown repository as not found", async () => {
       const repositories = service();
-      const error = await domainError(repositories.get("nope"));
+      const error = await domainErrorOf(repositories.get("nope"));
       expect(error.kind).toBe("not-found");
       expect(error.code).toBe("RepositoryNotFound");
-      expect((await domainError(repositories.remove("nope"))).code).toBe("RepositoryNotFound");
-      expect((await domainError(repositories.sync("nope"))).code).toBe("RepositoryNotFound");
+      expect((await domainErrorOf(repositories.remove("nope"))).code).toBe("RepositoryNotFound");
+      expect((await domainErrorOf(repositories.sync("nope"))).code).toBe("RepositoryNotFound");
     });
 
     it("removes a repository with the versions it provided and its mirror, leaving the others", async () => {
@@ -381,7 +373,7 @@ describe("RepositoryService (SQLite, real git)", () => {
       expect(await catalog.versionsOfRepository(widget.id)).toEqual([]);
       expect((await catalog.revision()).revision).toBe(revision + 3);
       expect(fs.existsSync(widgetMirror)).toBe(false);
-      expect((await domainError(repositories.get(widget.id))).code).toBe("RepositoryNotFound");
+      expect((await domainErrorOf(repositories.get(widget.id))).code).toBe("RepositoryNotFound");
       expect(await new RepositoryRecords(handle.db).refs(widget.id)).toEqual([]);
       expect(await new SyncRunRecords(handle.db).latest(widget.id, 10)).toEqual([]);
 
@@ -469,7 +461,7 @@ describe("RepositoryService (SQLite, real git)", () => {
       await gates[0]?.reached;
       expect((await repositories.get(added.id)).status).toBe("syncing");
 
-      const error = await domainError(repositories.sync(added.id));
+      const error = await domainErrorOf(repositories.sync(added.id));
       expect(error.kind).toBe("conflict");
       expect(error.code).toBe("SyncInProgress");
       expect(error.message).toBe(`a sync of "${added.name}" is already running`);
@@ -503,7 +495,7 @@ describe("RepositoryService (SQLite, real git)", () => {
       await gates[0]?.reached;
 
       clock.advance(LEASE_MS - 1);
-      expect((await domainError(repositories.sync(added.id))).code).toBe("SyncInProgress");
+      expect((await domainErrorOf(repositories.sync(added.id))).code).toBe("SyncInProgress");
       clock.advance(2);
       const takeover = repositories.sync(added.id);
       await waitFor(() => gates[1]);
@@ -513,7 +505,7 @@ describe("RepositoryService (SQLite, real git)", () => {
       gates[0]?.open();
       expect((await stuck).status).toBe("succeeded");
       expect((await repositories.get(added.id)).status).toBe("syncing");
-      expect((await domainError(repositories.sync(added.id))).code).toBe("SyncInProgress");
+      expect((await domainErrorOf(repositories.sync(added.id))).code).toBe("SyncInProgress");
 
       gates[1]?.open();
       expect((await takeover).status).toBe("succeeded");
