@@ -120,18 +120,10 @@ export class CatalogRecords {
     if (names.length === 0) return [];
     const rows = await this.#db
       .selectFrom("package_versions")
-      .select(["id", "package_name", "version", "version_normalized", "is_dev", "origin", "repository_id"])
+      .select(VERSION_SUMMARY_COLUMNS)
       .where("package_name", "in", [...names])
       .execute();
-    return rows.map((row) => ({
-      id: row.id,
-      packageName: row.package_name,
-      version: row.version,
-      versionNormalized: row.version_normalized,
-      isDev: row.is_dev === 1,
-      origin: row.origin,
-      repositoryId: row.repository_id,
-    }));
+    return rows.map(toVersionSummary);
   }
 
   /** The stored metadata (JSON text) of these versions, by version id; absent ids are left out. */
@@ -361,7 +353,20 @@ function escapeLike(text: string): string {
   return text.replace(/[!%_]/g, (character) => `!${character}`);
 }
 
-function toStoredVersion(row: PackageVersionsTable): StoredVersion {
+/** The columns of a version's summary (no metadata, no dist). */
+const VERSION_SUMMARY_COLUMNS = [
+  "id",
+  "package_name",
+  "version",
+  "version_normalized",
+  "is_dev",
+  "origin",
+  "repository_id",
+] as const;
+
+function toVersionSummary(
+  row: Pick<PackageVersionsTable, (typeof VERSION_SUMMARY_COLUMNS)[number]>,
+): VersionSummary {
   return {
     id: row.id,
     packageName: row.package_name,
@@ -370,6 +375,12 @@ function toStoredVersion(row: PackageVersionsTable): StoredVersion {
     isDev: row.is_dev === 1,
     origin: row.origin,
     repositoryId: row.repository_id,
+  };
+}
+
+function toStoredVersion(row: PackageVersionsTable): StoredVersion {
+  return {
+    ...toVersionSummary(row),
     reference: row.reference,
     metadata: row.metadata,
     distSha256: row.dist_sha256,
