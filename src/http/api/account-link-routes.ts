@@ -13,9 +13,6 @@ import {
   linkDescriptionSchema,
 } from "./account-link-schemas.ts";
 
-/** The acting person's id, or null for a token without an owner. */
-const actorUserId = (user: { id: string } | null): string | null => user?.id ?? null;
-
 /** /api/invitations (`users:manage`): inviting people by e-mail. */
 export function invitationRoutes(deps: {
   links: AuditedAccountLinks;
@@ -62,7 +59,7 @@ export function invitationRoutes(deps: {
     },
     async (c, { body }) => {
       const issued = await deps.links.invite(
-        { email: body.email, role: body.role, invitedBy: actorUserId(c.get("grant").user) },
+        { email: body.email, role: body.role, invitedBy: c.get("grant").user?.id ?? null },
         c.get("audit"),
       );
       return c.json(issued, 201);
