@@ -30,6 +30,7 @@ export function createRuntimeApp(runtime: Runtime, logger: Logger): Hono<AppEnv>
     upstreams: runtime.proxy,
     auditReads: createAuditReads(runtime.audit, runtime.database.db),
     auditRetention: runtime.auditRetention,
+    auditSinks: runtime.auditSinks,
     baseUrl: runtime.config.baseUrl,
     ready: () => runtime.database.ping(),
     limits: { maxUploadBytes: runtime.config.maxUploadBytes, maxJsonBytes: LIMITS.maxJsonBytes },

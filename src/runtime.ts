@@ -1,4 +1,5 @@
 import fs from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { loadSecretKey } from "./access/load-secret-key.ts";
 import { SecretBox } from "./access/secret-box.ts";
@@ -8,6 +9,11 @@ import { systemContext } from "./audit/audit-event.ts";
 import { auditTrail } from "./audit/audit-trail.ts";
 import { AuditSubjects } from "./audit/privacy/audit-subjects.ts";
 import { AuditRetention } from "./audit/retention/audit-retention.ts";
+import { AuditSinks } from "./audit/sinks/audit-sinks.ts";
+import { createSinkTransport } from "./audit/sinks/create-sink-transport.ts";
+import { SinkDispatcher } from "./audit/sinks/sink-dispatcher.ts";
+import { SinkTransportPool, type SinkTransportFactory } from "./audit/sinks/sink-transport-pool.ts";
+import { packageBrokerProduct } from "./audit/export/product-info.ts";
 import { openAudit, type AuditRuntime, type RemoteSigner } from "./audit/open-audit.ts";
 import { AuditedPackages } from "./catalog/audited-packages.ts";
 import { CatalogReader } from "./catalog/catalog-reader.ts";
@@ -31,6 +37,7 @@ import { FsBlobStore } from "./storage/blobs/fs-blob-store.ts";
 import { CatalogRecords } from "./storage/database/catalog-records.ts";
 import type { DatabaseHandle } from "./storage/database/database-handle.ts";
 import { AuditPurgeRecords } from "./storage/database/audit-purge-records.ts";
+import { AuditSinkRecords } from "./storage/database/audit-sink-records.ts";
 import { UserRecords } from "./storage/database/user-records.ts";
 import { SessionRecords } from "./storage/database/session-records.ts";
 import { LoginFailureRecords } from "./storage/database/login-failure-records.ts";
@@ -107,6 +114,10 @@ export interface Runtime {
   readonly settings: SettingsService;
   /** Each person's 2FA: enrolment, turning it off, recovery codes, an admin's reset. */
   readonly twoFactor: TwoFactorService;
+  /** Where the audit log is forwarded (docs/audit-forwarding.md), as the API and CLI manage it. */
+  readonly auditSinks: AuditSinks;
+  /** Delivers the log to the sinks; the background jobs run its rounds. */
+  readonly sinkDispatcher: SinkDispatcher;
   /** Waits for background revalidations of upstream documents and pending audit events, then closes the database. */
   close(): Promise<void>;
 }
@@ -116,6 +127,8 @@ export interface RuntimeOptions {
   readonly auditExclusive?: <T>(commit: () => Promise<T>) => Promise<T>;
   /** Set in the workers of `serve`: the primary signs every checkpoint, so that one process does. */
   readonly remoteSigner?: RemoteSigner;
+  /** Builds the audit sinks' transports; the real wire protocols by default. */
+  readonly sinkTransportFactory?: SinkTransportFactory;
 }
 
 /** The composition root: config -> adapters -> services. Migrations run here, on every start. */
@@ -231,17 +244,25 @@ export async function openRuntime(
         logMailDeliveryFailed(logger, failure);
       },
     });
+    const sinkRecords = new AuditSinkRecords(db);
     const auditRetention = new AuditRetention({
       settings: new SettingsRecords(db),
       purges: new AuditPurgeRecords(db),
       leases: new JobLeaseRecords(db),
       clock,
+      sinks: async () => (await sinkRecords.list()).map(({ id, name, cursor }) => ({ id, name, cursor })),
     });
     const settings = new SettingsService({
       records: new SettingsRecords(db),
       retention: auditRetention,
       users: userRecords,
       leases: new JobLeaseRecords(db),
+      clock,
+    });
+    const product = packageBrokerProduct(PRODUCT_VERSION, os.hostname());
+    const sinkPool = new SinkTransportPool({
+      factory: options.sinkTransportFactory ?? ((sink) => createSinkTransport(sink, { clock, product })),
+      secrets,
       clock,
     });
     return {
@@ -302,7 +323,26 @@ export async function openRuntime(
         policy: settings,
         lockout: config.loginLockout,
       }),
+      auditSinks: new AuditSinks({
+        records: sinkRecords,
+        audit: audit.records,
+        pool: sinkPool,
+        secrets,
+        clock,
+        attemptTimeoutMs: config.audit.sinkTimeoutMs,
+      }),
+      sinkDispatcher: new SinkDispatcher({
+        sinks: sinkRecords,
+        audit: audit.records,
+        transports: sinkPool,
+        clock,
+        random: Math.random,
+        trail: auditTrail(audit.log, systemContext),
+        logger,
+        attemptTimeoutMs: config.audit.sinkTimeoutMs,
+      }),
       close: async () => {
+        await sinkPool.closeAll();
         await proxy.drain();
         await audit.log.flush();
         await tokens.drain();

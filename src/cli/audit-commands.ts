@@ -9,6 +9,7 @@ import { registerAuditExportCommand } from "./audit-export-command.ts";
 import { registerAuditPrivacyCommands } from "./audit-privacy-commands.ts";
 import { registerAuditRetentionCommands } from "./audit-retention-commands.ts";
 import { registerAuditSearchCommand } from "./audit-search-command.ts";
+import { registerAuditSinkCommands } from "./audit-sink-commands.ts";
 import { registerAuditVerifyExportCommand } from "./audit-verify-export-command.ts";
 import { readVerifierKey } from "./read-verifier-key.ts";
 import { CommandFailed, consoleTrail, output, withRuntime, type CliIo } from "./cli-context.ts";
@@ -31,6 +32,7 @@ export function registerAuditCommands(
   registerAuditVerifyExportCommand(audit, io, run);
   registerAuditRetentionCommands(audit, io, run);
   registerAuditPrivacyCommands(audit, io, run);
+  registerAuditSinkCommands(audit, io, run);
 
   audit
     .command("verify")

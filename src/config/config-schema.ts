@@ -227,6 +227,22 @@ export const configSchema = z.object({
     .max(604_800, { error: "must be at most 604800 (a week)" })
     .default(3600)
     .describe("How often the audit retention purge runs; 0 runs it only on demand."),
+  PB_AUDIT_SINK_TIMEOUT_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int({ error: "must be a whole number" })
+    .min(1, { error: "must be at least 1" })
+    .max(600, { error: "must be at most 600" })
+    .default(30)
+    .describe(
+      "How long one delivery to an audit sink (and `audit sink test`) may take before it is aborted and retried.",
+    ),
+  PB_AUDIT_SINK_POLL_MS: z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int({ error: "must be a whole number" })
+    .min(100, { error: "must be at least 100" })
+    .max(60_000, { error: "must be at most 60000" })
+    .default(1000)
+    .describe("How often the audit sinks look for new events to forward."),
 });
 
 /** `10.0.0.0/8, 192.168.1.7, ::1` -> validated entries; an invalid one is an issue naming it. */

@@ -40,6 +40,8 @@ describe("loadConfig", () => {
         checkpointEveryEvents: 1000,
         purgeIntervalMs: 3_600_000,
         rawIpDays: 0,
+        sinkTimeoutMs: 30000,
+        sinkPollMs: 1000,
       },
     });
   });

@@ -33,6 +33,8 @@ export interface Config {
     readonly purgeIntervalMs: number;
     /** 0: raw client addresses are not kept. */
     readonly rawIpDays: number;
+    readonly sinkTimeoutMs: number;
+    readonly sinkPollMs: number;
   };
 }
 
@@ -86,6 +88,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       checkpointEveryEvents: raw.PB_AUDIT_CHECKPOINT_EVENTS,
       purgeIntervalMs: raw.PB_AUDIT_PURGE_INTERVAL_SECONDS * 1000,
       rawIpDays: raw.PB_AUDIT_RAW_IP_DAYS,
+      sinkTimeoutMs: raw.PB_AUDIT_SINK_TIMEOUT_SECONDS * 1000,
+      sinkPollMs: raw.PB_AUDIT_SINK_POLL_MS,
     },
   };
 }

@@ -39,9 +39,22 @@ export interface RetentionStatus {
   })[];
 }
 
+/** A sink, as far as retention cares: how far its receiver got. */
+export interface SinkPosition {
+  readonly id: string;
+  readonly name: string;
+  /** The highest seq the receiver holds. */
+  readonly cursor: number;
+}
+
 export interface PurgeReport {
   readonly trigger: "manual" | "schedule";
   readonly purged: number;
+  /**
+   * Categories with events old enough to purge that stay because a sink has not received them
+   * yet (the purge waits for the slowest receiver; see docs/audit-forwarding.md).
+   */
+  readonly heldForSinks: readonly AuditCategory[];
   readonly categories: readonly {
     readonly category: AuditCategory;
     readonly before: string;
@@ -65,16 +78,21 @@ export class AuditRetention {
   readonly #clock: Clock;
   readonly #holder = `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 
+  readonly #sinks: () => Promise<readonly SinkPosition[]>;
+
   constructor(options: {
     settings: SettingsRecords;
     purges: AuditPurgeRecords;
     leases: JobLeaseRecords;
     clock: Clock;
+    /** The audit sinks' cursors: nothing a sink has not received is purged. */
+    sinks?: () => Promise<readonly SinkPosition[]>;
   }) {
     this.#settings = options.settings;
     this.#purges = options.purges;
     this.#leases = options.leases;
     this.#clock = options.clock;
+    this.#sinks = options.sinks ?? (() => Promise.resolve([]));
   }
 
   async days(): Promise<RetentionDays> {
@@ -206,7 +224,9 @@ export class AuditRetention {
     }
     let error: string | null = null;
     try {
-      const report = await this.#purgeAll(start, trigger);
+      const sinks = await this.#sinks();
+      const report = await this.#purgeAll(start, trigger, lowestCursor(sinks));
+      if (report.heldForSinks.length > 0) await this.#recordHeld(trail, report, sinks);
       if (report.purged > 0 || trigger === "manual") {
         await trail.record({
           event: "audit",
@@ -236,26 +256,56 @@ export class AuditRetention {
     }
   }
 
-  async #purgeAll(now: Date, trigger: PurgeReport["trigger"]): Promise<PurgeReport> {
+  async #purgeAll(now: Date, trigger: PurgeReport["trigger"], upToSeq: number | null): Promise<PurgeReport> {
     const days = await this.days();
     const purgedAt = now.toISOString();
     const categories: PurgeReport["categories"][number][] = [];
+    const heldForSinks: AuditCategory[] = [];
     for (const category of auditCategories) {
       const before = new Date(now.getTime() - days[category] * DAY_MS).toISOString();
       let purged = 0;
       let firstSeq: number | null = null;
       let lastSeq: number | null = null;
       for (;;) {
-        const batch = await this.#purges.purgeBatch(category, before, purgedAt, BATCH);
+        const batch = await this.#purges.purgeBatch(category, before, purgedAt, BATCH, upToSeq);
         purged += batch.count;
         firstSeq = lowest(firstSeq, batch.firstSeq);
         lastSeq = highest(lastSeq, batch.lastSeq);
         if (batch.found < BATCH) break;
       }
       if (purged > 0) categories.push({ category, before, purged, firstSeq, lastSeq });
+      if (upToSeq !== null && (await this.#purges.hasRetainedBefore(category, before, upToSeq))) {
+        heldForSinks.push(category);
+      }
     }
-    return { trigger, purged: categories.reduce((sum, entry) => sum + entry.purged, 0), categories };
+    const total = categories.reduce((sum, entry) => sum + entry.purged, 0);
+    return { trigger, purged: total, categories, heldForSinks };
   }
+
+  /** An `audit` warning naming the sinks the purge waits for; alert rules watch for it. */
+  async #recordHeld(trail: AuditTrail, report: PurgeReport, sinks: readonly SinkPosition[]): Promise<void> {
+    const floor = lowestCursor(sinks) ?? 0;
+    await trail.record({
+      event: "audit",
+      action: "retention_held_for_sinks",
+      outcome: "success",
+      severity: "warning",
+      target: { type: "audit_retention" },
+      details: {
+        trigger: report.trigger,
+        categories: report.heldForSinks,
+        kept_from_seq: floor + 1,
+        sinks: sinks
+          .filter((sink) => sink.cursor === floor)
+          .slice(0, 20)
+          .map((sink) => ({ id: sink.id, name: sink.name, cursor: sink.cursor })),
+      },
+    });
+  }
+}
+
+function lowestCursor(sinks: readonly SinkPosition[]): number | null {
+  return sinks.length === 0 ? null : Math.min(...sinks.map((sink) => sink.cursor));
 }
 
 function lowest(a: number | null, b: number | null): number | null {

@@ -37,6 +37,7 @@ describe("RetentionScheduler", () => {
           trigger,
           purged: 3,
           categories: [{ category: "token", before: "x", purged: 3, firstSeq: 1, lastSeq: 3 }],
+          heldForSinks: [],
         } satisfies PurgeReport);
       },
     } as unknown as AuditRetention;

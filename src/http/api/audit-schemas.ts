@@ -125,6 +125,10 @@ export const purgeReportSchema = z.object({
       lastSeq: z.number().int().nullable(),
     }),
   ),
+  heldForSinks: z.array(category).meta({
+    description:
+      "Categories with events old enough to purge that stay because an audit sink has not received them yet.",
+  }),
 });
 
 /** The policy change is checked by the retention itself (one place for the rules, also the CLI's). */

@@ -55,8 +55,8 @@ export class AuditPurgeRecords {
   }
 
   /**
-   * Purges up to `limit` of the oldest events of `category` older than `before` (ISO time), in
-   * one short transaction: their payload in the log and their entries in the search index.
+   * Purges up to `limit` of the oldest events of `category` older than `before` (ISO time) and
+   * not after `upToSeq` (what every audit sink holds; null: no limit), in one short transaction: their payload in the log and their entries in the search index.
    * Returns how many and their seq range.
    *
    * The candidates come from the search index (its `(event, timestamp)` index; the log itself
@@ -66,7 +66,13 @@ export class AuditPurgeRecords {
    * list an event whose payload is gone. The next purge then finds it again among the old
    * events, the log's update skips it, and its index entry goes.
    */
-  async purgeBatch(category: string, before: string, purgedAt: string, limit: number): Promise<PurgedBatch> {
+  async purgeBatch(
+    category: string,
+    before: string,
+    purgedAt: string,
+    limit: number,
+    upToSeq: number | null = null,
+  ): Promise<PurgedBatch> {
     await this.#index.catchUp();
     return this.#db.transaction().execute(async (trx) => {
       await lockCursor(trx);
@@ -75,6 +81,7 @@ export class AuditPurgeRecords {
         .select("seq")
         .where("event", "=", category)
         .where("timestamp", "<", before)
+        .$if(upToSeq !== null, (query) => query.where("seq", "<=", upToSeq ?? 0))
         .orderBy("timestamp")
         .orderBy("seq")
         .limit(limit)
@@ -96,6 +103,19 @@ export class AuditPurgeRecords {
         lastSeq: seqs.at(-1) ?? null,
       };
     });
+  }
+
+  /** Whether an event of `category` older than `before` and after `afterSeq` still has its payload. */
+  async hasRetainedBefore(category: string, before: string, afterSeq: number): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom("audit_search")
+      .select("seq")
+      .where("event", "=", category)
+      .where("timestamp", "<", before)
+      .where("seq", ">", afterSeq)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   /** Per category: retained and purged counts and the oldest retained event. */

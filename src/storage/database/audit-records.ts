@@ -185,6 +185,19 @@ export class AuditRecords {
     const rows = await this.#db.selectFrom("audit_checkpoints").selectAll().orderBy("size").execute();
     return rows.map(toCheckpoint);
   }
+
+  /** Checkpoints of sizes in (after, upTo], ascending, at most `limit`. */
+  async checkpointsIn(after: number, upTo: number, limit: number): Promise<AuditCheckpointRow[]> {
+    const rows = await this.#db
+      .selectFrom("audit_checkpoints")
+      .selectAll()
+      .where("size", ">", after)
+      .where("size", "<=", upTo)
+      .orderBy("size")
+      .limit(limit)
+      .execute();
+    return rows.map(toCheckpoint);
+  }
 }
 
 async function readState(db: Kysely<Database> | Transaction<Database>): Promise<AuditState> {

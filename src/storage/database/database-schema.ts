@@ -25,6 +25,8 @@ export interface Database {
   job_leases: JobLeasesTable;
   audit_ip_keys: AuditIpKeysTable;
   audit_raw_ips: AuditRawIpsTable;
+  audit_sinks: AuditSinksTable;
+  audit_sink_parked: AuditSinkParkedTable;
   audit_subjects: AuditSubjectsTable;
   proxy_documents: ProxyDocumentsTable;
   proxy_versions: ProxyVersionsTable;
@@ -382,4 +384,41 @@ export interface ProxyVersionsTable {
   conflicting_entry: string | null;
   /** When that entry was served (migration 0009); null before it. */
   conflict_seen_at: string | null;
+}
+
+/** A receiver of the forwarded audit log, and where its delivery stands (migration 0010). */
+export interface AuditSinksTable {
+  id: string;
+  name: string;
+  type: string;
+  url: string;
+  format: string;
+  /** JSON object: the type's options. */
+  options: string;
+  /** Sealed JSON of the token and signing secrets, or null. */
+  secret: string | null;
+  paused_at: string | null;
+  /** The highest seq the receiver holds. */
+  cursor: number;
+  /** The largest signed checkpoint (tree size) the receiver holds. */
+  checkpoint_cursor: number;
+  delivered: number;
+  /** Failed attempts in a row. */
+  attempts: number;
+  next_attempt_at: string | null;
+  last_success_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A record a receiver refused for good, set aside so that its sink goes on. */
+export interface AuditSinkParkedTable {
+  sink_id: string;
+  record_id: string;
+  seq: number;
+  kind: string;
+  error: string;
+  parked_at: string;
 }
