@@ -15,6 +15,7 @@ interface AddOptions {
   bearerToken?: string;
   authHeader?: string;
   packages?: string[];
+  eager?: string[];
   json?: boolean;
 }
 
@@ -50,6 +51,10 @@ export function registerRepoCommands(
       "--packages <pattern...>",
       "composer: package patterns the upstream may provide, e.g. 'vendor/*' (default: any)",
     )
+    .option(
+      "--eager <pattern...>",
+      "composer: packages `repo sync` mirrors ahead of time (names or 'vendor/*'; default: none, lazy only)",
+    )
     .option("--json", "print JSON")
     .action((options: AddOptions) =>
       run(() =>
@@ -60,6 +65,7 @@ export function registerRepoCommands(
               url: options.url,
               ...(options.name === undefined ? {} : { name: options.name }),
               ...(options.packages === undefined ? {} : { packages: options.packages }),
+              ...(options.eager === undefined ? {} : { eagerPackages: options.eager }),
               ...credentialsFrom(options),
             },
             consoleTrail(runtime),
@@ -84,7 +90,9 @@ export function registerRepoCommands(
 
   repo
     .command("sync <id>")
-    .description("fetch the repository and update its package versions; waits until done")
+    .description(
+      "fetch the repository and update its package versions (a composer upstream: mirror its eager packages); waits until done",
+    )
     .option("--json", "print JSON")
     .action((id: string, options: { json?: boolean }) =>
       run(() =>
@@ -107,6 +115,8 @@ export function registerRepoCommands(
     .option("--bearer-token <token>", "composer: new Bearer token")
     .option("--auth-header <header>", 'composer: new custom header ("Name: value")')
     .option("--packages <pattern...>", "composer: new package patterns")
+    .option("--eager <pattern...>", "composer: new eager packages, mirrored by `repo sync`")
+    .option("--no-eager", "composer: no eager packages (lazy only)")
     .option("--no-credentials", "remove the stored credentials")
     .option("--json", "print JSON")
     .action((id: string, options: UpdateOptions) =>
@@ -128,6 +138,7 @@ export function registerRepoCommands(
               ...(options.url === undefined ? {} : { url: options.url }),
               ...(options.name === undefined ? {} : { name: options.name }),
               ...(options.packages === undefined ? {} : { packages: options.packages }),
+              ...eagerFrom(options.eager),
               ...credentials,
             },
             consoleTrail(runtime),
@@ -169,7 +180,14 @@ interface UpdateOptions {
   bearerToken?: string;
   authHeader?: string;
   packages?: string[];
+  /** Commander gives `true` by default because of --no-eager. */
+  eager: string[] | boolean;
   json?: boolean;
+}
+
+function eagerFrom(eager: string[] | boolean): { eagerPackages?: string[] } {
+  if (eager === false) return { eagerPackages: [] };
+  return Array.isArray(eager) ? { eagerPackages: eager } : {};
 }
 
 type CredentialsInput =
@@ -237,6 +255,15 @@ function repositoryTable(repositories: readonly PublicRepository[]): string {
 }
 
 function syncSummary(run: SyncRun): string {
+  const upstream = run.details.upstream;
+  if (upstream !== undefined) {
+    const { packages, versions, dists } = upstream;
+    return [
+      `${run.status === "failed" ? "Sync failed" : "Sync finished"} (${upstream.mode}): packages ${packages.fetched} fetched, ${packages.unchanged} unchanged, ${packages.failed} failed, ${packages.gone} gone; versions ${versions.new} new; dists ${dists.fetched} fetched, ${dists.unchanged} unchanged, ${dists.failed} failed`,
+      ...(upstream.feedError === null ? [] : [`  change feed not used: ${upstream.feedError}`]),
+      ...upstream.failures.map((f) => `  failed ${f.package}: ${f.reason}`),
+    ].join("\n");
+  }
   if (run.status === "failed") return `Sync failed: ${run.error ?? "unknown error"}`;
   const { added, updated, removed, skipped, moved } = run.details;
   const lines = [

@@ -212,6 +212,21 @@ describe("repo", () => {
       expect(sync.code).toBe(2);
       expect(sync.stderr).toContain("[NothingToSync]");
       expect((await cli(["repo", "list"])).stdout).toMatch(/vendor-repo {2}composer {2}new/);
+      const eager = await json<{ eagerPackages: string[] }>([
+        "repo",
+        "update",
+        "vendor-repo",
+        "--eager",
+        "vendor/lib",
+      ]);
+      expect(eager.eagerPackages).toEqual(["vendor/lib"]);
+      // This upstream answers its packages.json for every path: not a p2 document.
+      const eagerSync = await cli(["repo", "sync", "vendor-repo"]);
+      expect(eagerSync.code).toBe(1);
+      expect(eagerSync.stdout).toMatch(/^Sync failed \(full\): packages 0 fetched, 0 unchanged, 1 failed/);
+      expect(eagerSync.stdout).toMatch(/failed vendor\/lib: the upstream's metadata was refused/);
+      const lazy = await json<{ eagerPackages: string[] }>(["repo", "update", "vendor-repo", "--no-eager"]);
+      expect(lazy.eagerPackages).toEqual([]);
       await json(["repo", "remove", added.id]);
     } finally {
       upstream.close();

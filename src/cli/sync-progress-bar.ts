@@ -12,6 +12,6 @@ export function syncProgressBar(write: (text: string) => void): (progress: SyncP
       write(CLEAR_LINE);
       return;
     }
-    write(progressLine(progress.done, progress.total, "refs", progress.ref.slice(0, 40)));
+    write(progressLine(progress.done, progress.total, progress.unit ?? "refs", progress.ref.slice(0, 40)));
   };
 }

@@ -1,7 +1,8 @@
 import type { AuditTarget } from "../audit/audit-event.ts";
 import type { AuditTrail } from "../audit/audit-trail.ts";
 import { DomainError } from "../errors/domain-error.ts";
-import type { SyncRun } from "../storage/database/sync-run-records.ts";
+import type { JsonValue } from "../composer/json-value.ts";
+import type { SyncRun, UpstreamSyncCounts } from "../storage/database/sync-run-records.ts";
 import type { AddRepositoryInput, UpdateRepositoryInput } from "./repository-input.ts";
 import type { PublicRepository, RepositoryService } from "./repository-service.ts";
 import type { SyncProgressListener } from "./sync/sync-progress.ts";
@@ -29,7 +30,9 @@ export class AuditedRepositories {
         url: added.url,
         type: added.type,
         has_credentials: added.hasCredentials,
-        ...(added.type === "composer" ? { package_patterns: [...added.packagePatterns] } : {}),
+        ...(added.type === "composer"
+          ? { package_patterns: [...added.packagePatterns], eager_packages: [...added.eagerPackages] }
+          : {}),
       },
     });
     return added;
@@ -51,6 +54,7 @@ export class AuditedRepositories {
         ...(after.type === "composer"
           ? {
               package_patterns: { before: [...before.packagePatterns], after: [...after.packagePatterns] },
+              eager_packages: { before: [...before.eagerPackages], after: [...after.eagerPackages] },
             }
           : {}),
       },
@@ -84,7 +88,8 @@ export class AuditedRepositories {
     });
     let run: SyncRun;
     try {
-      run = await this.#repositories.sync(idOrName, onProgress);
+      // The upstream requests of an eager sync record their own events (dist_mirrored, ...).
+      run = await this.#repositories.sync(idOrName, onProgress, { trail });
     } catch (error) {
       // A sync that could not run (one already running) or broke (an internal error) still ends
       // the `sync_started` it follows, so that every start has its outcome in the log.
@@ -150,9 +155,21 @@ async function recordSyncOutcome(trail: AuditTrail, target: AuditTarget, run: Sy
       versions_removed: removed.length,
       refs_skipped: skipped.length,
       tags_moved: moved.length,
+      ...(run.details.upstream === undefined ? {} : upstreamDetails(run.details.upstream)),
       ...(failed ? { error: run.error } : {}),
     },
   });
+}
+
+/** The counts of a composer upstream's eager sync, for its sync_completed / sync_failed event. */
+function upstreamDetails(counts: UpstreamSyncCounts): Record<string, JsonValue> {
+  return {
+    mode: counts.mode,
+    packages: { ...counts.packages },
+    versions: { ...counts.versions },
+    dists: { ...counts.dists },
+    feed_error: counts.feedError,
+  };
 }
 
 /** `acme/pkg v1.2.0` -> name and version. */

@@ -19,6 +19,14 @@ const packagePatternsInput = z
     description: "composer only: the package patterns this upstream may provide (`vendor/*`); none: any.",
   });
 
+const eagerPatternsInput = z
+  .array(z.string().max(255), { error: "eagerPackages must be a list of package patterns" })
+  .max(100)
+  .meta({
+    description:
+      "composer only: the packages a sync mirrors ahead of time (metadata and every dist), as exact names or patterns with `*` (`vendor/*`); none: lazy only.",
+  });
+
 /** Credentials checked against the form of the repository's type; errors name `credentials.<field>`. */
 export function parseRepositoryCredentials(
   type: RepositoryType,
@@ -45,16 +53,14 @@ export const addRepositorySchema = z
       .optional(),
     credentials: rawCredentials.optional(),
     packages: packagePatternsInput.optional(),
+    eagerPackages: eagerPatternsInput.optional(),
   })
   .strict()
   .transform((value, context): AddRepository => {
     const { credentials, ...rest } = value;
-    if (rest.type === "git" && rest.packages !== undefined) {
-      context.addIssue({
-        code: "custom",
-        message: "packages is for composer repositories",
-        path: ["packages"],
-      });
+    if (rest.type === "git" && (rest.packages !== undefined || rest.eagerPackages !== undefined)) {
+      const field = rest.packages === undefined ? "eagerPackages" : "packages";
+      context.addIssue({ code: "custom", message: `${field} is for composer repositories`, path: [field] });
       return z.NEVER;
     }
     return credentials === undefined
@@ -69,6 +75,7 @@ interface AddRepository {
   readonly url: string;
   readonly name?: string | undefined;
   readonly packages?: string[] | undefined;
+  readonly eagerPackages?: string[] | undefined;
   readonly credentials?: GitCredentials | ComposerCredentials;
 }
 
@@ -84,6 +91,7 @@ export const updateRepositorySchema = z
     /** New credentials, or null to remove them. */
     credentials: rawCredentials.nullable().optional(),
     packages: packagePatternsInput.optional(),
+    eagerPackages: eagerPatternsInput.optional(),
   })
   .strict();
 

@@ -248,6 +248,7 @@ describe("RepositoryService (SQLite, real git)", () => {
         url: "https://git.example.com/acme/widget.git",
         hasCredentials: false,
         packagePatterns: [],
+        eagerPackages: [],
         status: "new",
         defaultBranch: null,
         lastError: null,

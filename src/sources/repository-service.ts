@@ -3,10 +3,22 @@ import { z } from "zod";
 import type { SecretBox } from "../access/secret-box.ts";
 import { conflict, DomainError, invalidInput, notFound } from "../errors/domain-error.ts";
 import type { RepositoryRecord } from "../storage/database/repository-records.ts";
-import { emptySyncDetails, type SyncRun, type SyncRunRecords } from "../storage/database/sync-run-records.ts";
+import {
+  emptySyncDetails,
+  type SyncRun,
+  type SyncRunDetails,
+  type SyncRunRecords,
+} from "../storage/database/sync-run-records.ts";
 import { parsePackagePatterns } from "../access/package-pattern.ts";
 import { composerCredentialsSchema, type ComposerCredentials } from "./composer/composer-credentials.ts";
-import type { UpstreamRequest } from "./composer/composer-upstream-client.ts";
+import type { ProxyContext } from "../catalog/proxied-catalog.ts";
+import { ComposerEagerSync } from "./composer/composer-eager-sync.ts";
+import { ComposerMirror } from "./composer/composer-mirror.ts";
+import type { UpstreamRoot } from "../composer/upstream-root.ts";
+import type { ComposerUpstreamClient } from "./composer/composer-upstream-client.ts";
+import { parseEagerPatterns } from "./composer/eager-package-names.ts";
+import { NameConflicts } from "./composer/name-conflicts.ts";
+import { failureMessage } from "./composer/upstream-tally.ts";
 import { gitCredentialsSchema, type GitCredentials } from "./git/git-credentials.ts";
 import {
   addRepositorySchema,
@@ -29,6 +41,8 @@ export interface PublicRepository {
   readonly hasCredentials: boolean;
   /** composer: the package patterns the upstream may provide; empty means any. */
   readonly packagePatterns: readonly string[];
+  /** composer: the packages a sync mirrors ahead of time; empty: lazy only. */
+  readonly eagerPackages: readonly string[];
   readonly status: string;
   readonly defaultBranch: string | null;
   readonly lastError: string | null;
@@ -50,18 +64,26 @@ export interface RepositoryServiceDeps extends GitSyncDeps {
   readonly resolveHost?: (host: string) => Promise<string[]>;
   /** How long a sync may hold a repository before another may take over. */
   readonly syncLeaseMs: number;
-  /** Reads a composer upstream's packages.json: its absolute metadata URL template. */
-  readonly composerUpstream?: {
-    metadataUrlTemplate(repositoryUrl: string, request: UpstreamRequest): Promise<string>;
-  };
+  /** The client for composer upstreams: their packages.json when added, documents and dists in syncs. */
+  readonly composerUpstream?: ComposerUpstreamClient;
 }
 
-/** Git repositories as sources of package versions: add, list, remove, sync. */
+/** The outcome of one sync's work, before it is recorded as the run's. */
+interface SyncWork {
+  readonly details: SyncRunDetails;
+  readonly defaultBranch: string | null;
+  /** Why the run failed although its work ended (packages of an eager sync that failed). */
+  readonly error: string | null;
+}
+
+/** Repositories as sources of package versions: add, list, remove, sync (git, and eager composer upstreams). */
 export class RepositoryService {
   readonly #deps: RepositoryServiceDeps;
+  readonly #eager: ComposerEagerSync | null;
 
   constructor(deps: RepositoryServiceDeps) {
     this.#deps = deps;
+    this.#eager = deps.composerUpstream === undefined ? null : eagerSync(deps, deps.composerUpstream);
   }
 
   async add(input: AddRepositoryInput): Promise<PublicRepository> {
@@ -71,7 +93,7 @@ export class RepositoryService {
     await this.#assertUrlAllowed(url);
     const name = parsed.name ?? defaultName(url);
     await this.#assertNameFree(name);
-    const metadataUrl = composer
+    const root = composer
       ? await this.#probe(url, parsed.credentials as ComposerCredentials | undefined)
       : null;
     const now = this.#deps.clock.now().toISOString();
@@ -86,18 +108,47 @@ export class RepositoryService {
       createdAt: now,
       updatedAt: now,
       packagePatterns: parsePackagePatterns(parsed.packages ?? []),
-      metadataUrl,
+      eagerPackages: parseEagerPatterns(parsed.eagerPackages ?? []),
+      metadataUrl: root?.metadataUrl ?? null,
     });
+    if (root !== null) await this.#rememberFeed(id, root, now);
     // packages.json lists the upstreams' patterns: it changed.
     if (composer) await this.#deps.catalog.touchCatalog(now);
     return publicRepository(await this.#get(id));
   }
 
   /** Asks a composer upstream for its packages.json: only Composer v2 repositories are accepted. */
-  async #probe(url: string, credentials: ComposerCredentials | undefined): Promise<string> {
+  async #probe(url: string, credentials: ComposerCredentials | undefined): Promise<UpstreamRoot> {
     const upstream = this.#deps.composerUpstream;
     if (upstream === undefined) throw new Error("composer upstreams are not wired");
-    return upstream.metadataUrlTemplate(url, { credentials });
+    return upstream.root(url, { credentials });
+  }
+
+  /** A new URL or new credentials of a composer upstream: its packages.json is read again. */
+  async #reprobe(
+    repository: RepositoryRecord,
+    url: string | undefined,
+    credentials: ComposerCredentials | null | undefined,
+    now: string,
+  ): Promise<{ metadataUrl?: string }> {
+    if (repository.type !== "composer" || (url === undefined && credentials === undefined)) return {};
+    const root = await this.#probe(
+      url ?? repository.url,
+      credentials === undefined ? this.#composerCredentials(repository) : (credentials ?? undefined),
+    );
+    await this.#rememberFeed(repository.id, root, now);
+    return { metadataUrl: root.metadataUrl };
+  }
+
+  /**
+   * Keeps the upstream's change feed (`metadata-changes-url`), so that followChanges() follows it
+   * from its first run; a feed at a new URL starts without a cursor.
+   */
+  async #rememberFeed(repositoryId: string, root: UpstreamRoot, now: string): Promise<void> {
+    const feeds = this.#deps.repositories.upstreams;
+    if (root.changesUrl === null) return feeds.saveChangeFeed(repositoryId, null, now);
+    if ((await feeds.changeFeed(repositoryId))?.changesUrl === root.changesUrl) return;
+    await feeds.saveChangeFeed(repositoryId, { changesUrl: root.changesUrl, since: null }, now);
   }
 
   /**
@@ -110,11 +161,12 @@ export class RepositoryService {
     const composer = repository.type === "composer";
     const parsed = updateRepositorySchema
       .transform((value, context) => {
-        if (!composer && value.packages !== undefined) {
+        if (!composer && (value.packages !== undefined || value.eagerPackages !== undefined)) {
+          const field = value.packages === undefined ? "eagerPackages" : "packages";
           context.addIssue({
             code: "custom",
-            message: "packages is for composer repositories",
-            path: ["packages"],
+            message: `${field} is for composer repositories`,
+            path: [field],
           });
           return z.NEVER;
         }
@@ -135,25 +187,22 @@ export class RepositoryService {
                 ? null
                 : this.#deps.secrets.seal(JSON.stringify(parsed.credentials)),
           };
-    // A new URL or new credentials: ask the upstream again for its metadata URL.
-    const metadataUrl =
-      composer && (url !== undefined || parsed.credentials !== undefined)
-        ? {
-            metadataUrl: await this.#probe(
-              url ?? repository.url,
-              parsed.credentials === undefined
-                ? this.#composerCredentials(repository)
-                : ((parsed.credentials ?? undefined) as ComposerCredentials | undefined),
-            ),
-          }
-        : {};
     const now = this.#deps.clock.now().toISOString();
+    const metadataUrl = await this.#reprobe(
+      repository,
+      url,
+      parsed.credentials as ComposerCredentials | null | undefined,
+      now,
+    );
     await this.#deps.repositories.update(
       repository.id,
       {
         ...(url === undefined ? {} : { url }),
         ...(parsed.name === undefined ? {} : { name: parsed.name }),
         ...(parsed.packages === undefined ? {} : { packagePatterns: parsePackagePatterns(parsed.packages) }),
+        ...(parsed.eagerPackages === undefined
+          ? {}
+          : { eagerPackages: parseEagerPatterns(parsed.eagerPackages) }),
         ...credentials,
         ...metadataUrl,
       },
@@ -210,15 +259,46 @@ export class RepositoryService {
     return { removedVersions: versions.length };
   }
 
-  /** Runs a sync to its end. A sync already running on the repository is a conflict. */
-  async sync(idOrName: string, onProgress?: SyncProgressListener): Promise<SyncRun> {
+  /**
+   * Runs a sync to its end. A sync already running on the repository is a conflict. A composer
+   * upstream is synced only when it has eager patterns (the others are mirrored lazily); `context`
+   * receives the audit events of its upstream requests.
+   */
+  async sync(
+    idOrName: string,
+    onProgress?: SyncProgressListener,
+    context: ProxyContext = { trail: null },
+  ): Promise<SyncRun> {
     const repository = await this.#get(idOrName);
     if (repository.type === "composer") {
-      throw invalidInput(
-        "NothingToSync",
-        `"${repository.name}" is a composer upstream: it is mirrored lazily, package by package, when Composer asks (there is no eager sync yet)`,
-      );
+      const eager = this.#eager;
+      if (eager === null || repository.eagerPackages.length === 0) {
+        throw invalidInput(
+          "NothingToSync",
+          `"${repository.name}" is a composer upstream without eager packages: it is mirrored lazily, package by package, when Composer asks (set eager packages to sync it ahead of time)`,
+        );
+      }
+      return this.#run(repository, async () => {
+        const counts = await eager.sync(repository, context, onProgress);
+        return {
+          details: { ...emptySyncDetails, upstream: counts },
+          defaultBranch: null,
+          error: failureMessage(counts),
+        };
+      });
     }
+    return this.#run(repository, async () => {
+      // Checked again at every sync, not only when added: a name that resolved to a public address
+      // then may point inside the network now (DNS rebinding).
+      await this.#assertUrlAllowed(repository.url);
+      const mirror = this.#deps.openMirror(repository, this.#credentials(repository));
+      const result = await syncGitRepository(repository, mirror, this.#deps, onProgress);
+      return { details: result.details, defaultBranch: result.defaultBranch, error: null };
+    });
+  }
+
+  /** Holds the repository's sync lease and records the run around `work`. */
+  async #run(repository: RepositoryRecord, work: () => Promise<SyncWork>): Promise<SyncRun> {
     const clock = this.#deps.clock;
     const startedAt = clock.now();
     const leaseUntil = new Date(startedAt.getTime() + this.#deps.syncLeaseMs).toISOString();
@@ -233,47 +313,38 @@ export class RepositoryService {
       repositoryId: repository.id,
       startedAt: startedAt.toISOString(),
     });
+    let outcome: SyncWork;
+    let broken: Error | null = null;
     try {
-      // Checked again at every sync, not only when added: a name that resolved to a public address
-      // then may point inside the network now (DNS rebinding).
-      await this.#assertUrlAllowed(repository.url);
-      const mirror = this.#deps.openMirror(repository, this.#credentials(repository));
-      const result = await syncGitRepository(repository, mirror, this.#deps, onProgress);
-      const at = clock.now().toISOString();
-      await this.#deps.syncRuns.finish(runId, {
-        status: "succeeded",
-        finishedAt: at,
-        details: result.details,
-        error: null,
-      });
-      await this.#deps.repositories.releaseSyncLease(repository.id, {
-        status: "ok",
-        lastError: null,
-        defaultBranch: result.defaultBranch,
-        at,
-        leaseUntil,
-      });
+      outcome = await work();
     } catch (error) {
       const message = error instanceof DomainError ? error.message : "internal error during sync";
-      const at = clock.now().toISOString();
-      await this.#deps.syncRuns.finish(runId, {
-        status: "failed",
-        finishedAt: at,
-        details: emptySyncDetails,
-        error: message,
-      });
-      await this.#deps.repositories.releaseSyncLease(repository.id, {
-        status: "error",
-        lastError: message,
-        defaultBranch: repository.defaultBranch,
-        at,
-        leaseUntil,
-      });
-      if (!(error instanceof DomainError)) throw error;
+      outcome = { details: emptySyncDetails, defaultBranch: repository.defaultBranch, error: message };
+      if (!(error instanceof DomainError)) broken = error instanceof Error ? error : new Error(String(error));
     }
+    await this.#finish(runId, repository.id, outcome, leaseUntil);
+    if (broken !== null) throw broken;
     const run = await this.#deps.syncRuns.find(runId);
     if (run === null) throw new Error(`sync run ${runId} vanished`);
     return run;
+  }
+
+  async #finish(runId: string, repositoryId: string, outcome: SyncWork, leaseUntil: string): Promise<void> {
+    const at = this.#deps.clock.now().toISOString();
+    const failed = outcome.error !== null;
+    await this.#deps.syncRuns.finish(runId, {
+      status: failed ? "failed" : "succeeded",
+      finishedAt: at,
+      details: outcome.details,
+      error: outcome.error,
+    });
+    await this.#deps.repositories.releaseSyncLease(repositoryId, {
+      status: failed ? "error" : "ok",
+      lastError: outcome.error,
+      defaultBranch: outcome.defaultBranch,
+      at,
+      leaseUntil,
+    });
   }
 
   #credentials(repository: RepositoryRecord): GitCredentials | undefined {
@@ -327,10 +398,24 @@ function publicRepository(record: RepositoryRecord): PublicRepository {
     url: record.url,
     hasCredentials: record.credentials !== null,
     packagePatterns: record.packagePatterns,
+    eagerPackages: record.eagerPackages,
     status: record.status,
     defaultBranch: record.defaultBranch,
     lastError: record.lastError,
     lastSyncedAt: record.lastSyncedAt,
     createdAt: record.createdAt,
   };
+}
+
+/** The eager sync of composer upstreams, through the same mirror path as lazy requests. */
+function eagerSync(deps: RepositoryServiceDeps, client: ComposerUpstreamClient): ComposerEagerSync {
+  const { repositories, blobs, secrets, clock } = deps;
+  const mirror = new ComposerMirror({ records: repositories.proxy, client, blobs, secrets, clock });
+  const conflicts = new NameConflicts({
+    records: repositories.proxy,
+    upstreams: repositories.upstreams,
+    mirror,
+    clock,
+  });
+  return new ComposerEagerSync({ repositories, client, mirror, conflicts, clock });
 }

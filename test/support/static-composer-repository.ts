@@ -47,6 +47,14 @@ export class StaticComposerRepository {
     );
   }
 
+  /** Adds keys to packages.json (`available-packages`, `metadata-changes-url`, ...). */
+  setRootKeys(keys: Record<string, unknown>): void {
+    fs.writeFileSync(
+      path.join(this.#docroot, "packages.json"),
+      JSON.stringify({ packages: [], "metadata-url": "/p2/%package%.json", ...keys }),
+    );
+  }
+
   static async create(prefix: string): Promise<StaticComposerRepository> {
     return new StaticComposerRepository(prefix, await freePort());
   }

@@ -3,11 +3,13 @@ import type { AuditedRepositories } from "../../sources/audited-repositories.ts"
 import { addRepositorySchema, updateRepositorySchema } from "../../sources/repository-input.ts";
 import type { RepositoryService } from "../../sources/repository-service.ts";
 import type { IntegrityConflict, UpstreamReport } from "../../sources/composer/upstream-report.ts";
+import type { ProxyNameConflict } from "../../storage/database/proxy-records.ts";
 import type { TokenGuard } from "../middleware/require-token.ts";
 import { ApiRouter } from "../openapi/api-router.ts";
 import { problemResponse } from "../openapi/problem-schema.ts";
 import {
   integrityConflictListSchema,
+  nameConflictListSchema,
   publicRepositorySchema,
   repositoryDetailSchema,
   repositoryListSchema,
@@ -26,6 +28,7 @@ export function repositoryRoutes(deps: {
   upstreams: {
     report(repositoryId: string): Promise<UpstreamReport>;
     integrityConflicts(repositoryId: string): Promise<IntegrityConflict[]>;
+    nameConflicts(repositoryId: string): Promise<ProxyNameConflict[]>;
   };
   maxJsonBytes: number;
 }): ApiRouter {
@@ -116,6 +119,30 @@ export function repositoryRoutes(deps: {
 
   api.add(
     {
+      method: "get",
+      path: "/:id/name-conflicts",
+      operationId: "listNameConflicts",
+      summary: "Name conflicts",
+      description:
+        "Package names this composer upstream and another one both have: the first in priority serves the name, the other is never asked for it. Found by eager syncs and background revalidations. Empty for git repositories.",
+      access: "repositories:read",
+      params: ID,
+      responses: {
+        200: { description: "The conflicts, by package name.", schema: nameConflictListSchema },
+      },
+    },
+    async (c, { params }) => {
+      const repository = await deps.repositories.get(params.id);
+      const conflicts =
+        repository.type === "composer" ? await deps.upstreams.nameConflicts(repository.id) : [];
+      return c.json({
+        conflicts: conflicts.map(({ packageName, ...rest }) => ({ package: packageName, ...rest })),
+      });
+    },
+  );
+
+  api.add(
+    {
       method: "patch",
       path: "/:id",
       operationId: "updateRepository",
@@ -173,14 +200,18 @@ export function repositoryRoutes(deps: {
       path: "/:id/sync",
       operationId: "syncRepository",
       summary: "Sync now",
-      description: "Runs the sync and answers with its outcome.",
+      description:
+        "Runs the sync and answers with its outcome. A composer upstream is synced only when it has eager packages (400 `NothingToSync` otherwise): every eager package's metadata and dists are mirrored, or only what its change feed names.",
       access: "repositories:sync",
       audit: { event: "repository", action: "sync_started", target: "repository" },
       params: ID,
       responses: {
         200: { description: "The sync succeeded.", schema: syncRunSchema },
         409: problemResponse("A sync of this repository is running."),
-        502: { description: "The sync failed (the source did not answer, …).", schema: syncRunSchema },
+        502: {
+          description: "The sync failed (the source did not answer, packages of an eager sync failed, …).",
+          schema: syncRunSchema,
+        },
       },
     },
     async (c, { params }) => {

@@ -13,9 +13,13 @@ export const publicRepositorySchema = z
     packagePatterns: z
       .array(z.string())
       .meta({ description: "composer: the package patterns the upstream may provide; empty means any." }),
+    eagerPackages: z.array(z.string()).meta({
+      description:
+        "composer: the packages a sync mirrors ahead of time (names or patterns with `*`); empty: lazy only.",
+    }),
     status: z.string().meta({
       description:
-        "`new`, `ok` after a good sync, `error` after a failed one (composer upstreams stay `new`: they are not synced).",
+        "`new`, `ok` after a good sync, `error` after a failed one (a composer upstream without eager packages stays `new`: it is not synced).",
     }),
     defaultBranch: z.string().nullable(),
     lastError: z.string().nullable(),
@@ -25,6 +29,29 @@ export const publicRepositorySchema = z
   .meta({ id: "Repository", description: "A package source; never its credentials." });
 
 export const repositoryListSchema = z.object({ repositories: z.array(publicRepositorySchema) });
+
+const count = z.number().int();
+
+export const upstreamSyncCountsSchema = z
+  .object({
+    mode: z.enum(["full", "changes"]).meta({
+      description:
+        "`full`: every eager package was asked; `changes`: only what the upstream's change feed named.",
+    }),
+    packages: z.object({ fetched: count, unchanged: count, failed: count, gone: count }),
+    versions: z.object({ new: count, known: count }).meta({
+      description: "Versions that entered the integrity ledger, and versions it already held.",
+    }),
+    dists: z.object({ fetched: count, unchanged: count, failed: count }),
+    failures: z
+      .array(z.object({ package: z.string(), reason: z.string() }))
+      .meta({ description: "Why packages failed (at most 100)." }),
+    feedError: z
+      .string()
+      .nullable()
+      .meta({ description: "Why the change feed could not be used (the run was a full one)." }),
+  })
+  .meta({ id: "UpstreamSyncCounts", description: "What an eager sync of a composer upstream mirrored." });
 
 export const syncRunSchema = z
   .object({
@@ -39,6 +66,7 @@ export const syncRunSchema = z
       removed: z.array(z.string()),
       skipped: z.array(z.object({ ref: z.string(), reason: z.string() })),
       moved: z.array(z.object({ ref: z.string(), from: z.string(), to: z.string() })),
+      upstream: upstreamSyncCountsSchema.optional().meta({ description: "composer upstreams only." }),
     }),
     error: z.string().nullable(),
   })
@@ -99,3 +127,18 @@ export const integrityConflictSchema = z
   });
 
 export const integrityConflictListSchema = z.object({ conflicts: z.array(integrityConflictSchema) });
+
+const upstreamRef = z.object({ id: z.string(), name: z.string() });
+
+export const nameConflictSchema = z
+  .object({
+    package: z.string(),
+    servedBy: upstreamRef.meta({ description: "The upstream first in priority: it serves the name." }),
+    shadowed: upstreamRef.meta({
+      description: "A later upstream that has the name too; never asked for it.",
+    }),
+    firstSeenAt: instantSchema,
+  })
+  .meta({ id: "NameConflict", description: "A package name two composer upstreams both have." });
+
+export const nameConflictListSchema = z.object({ conflicts: z.array(nameConflictSchema) });

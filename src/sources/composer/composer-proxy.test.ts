@@ -1,98 +1,19 @@
 import { createHash } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestRuntime, type TestToken } from "../../../test/builders/test-runtime.ts";
+import { ComposerUpstreamDouble } from "../../../test/doubles/composer-upstream-double.ts";
 import type { VersionEntry } from "../../composer/json-value.ts";
-import { buildP2Document } from "../../composer/p2-document.ts";
-
-/** A Composer upstream on loopback whose documents and dists the tests change as they go. */
-class Upstream {
-  readonly files = new Map<string, { body: string | Buffer; lastModified?: string }>();
-  readonly seen: { url: string; headers: http.IncomingHttpHeaders }[] = [];
-  url = "";
-  /** Each answer waits this long. */
-  delayMs = 0;
-  /** Answers every request with this status instead. */
-  failStatus: number | null = null;
-  readonly #server = http.createServer((request, response) => {
-    this.seen.push({ url: request.url ?? "", headers: request.headers });
-    setTimeout(() => {
-      this.#answer(request, response);
-    }, this.delayMs);
-  });
-
-  #answer(request: http.IncomingMessage, response: http.ServerResponse): void {
-    if (this.failStatus !== null) {
-      response.statusCode = this.failStatus;
-      response.end();
-      return;
-    }
-    const file = this.files.get(request.url ?? "");
-    if (file === undefined) {
-      response.statusCode = 404;
-      response.end();
-      return;
-    }
-    if (file.lastModified !== undefined) {
-      if (request.headers["if-modified-since"] === file.lastModified) {
-        response.statusCode = 304;
-        response.end();
-        return;
-      }
-      response.setHeader("last-modified", file.lastModified);
-    }
-    response.end(file.body);
-  }
-
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-    this.files.set("/packages.json", { body: JSON.stringify({ "metadata-url": "/p2/%package%.json" }) });
-  }
-
-  async stop(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise((resolve) => this.#server.close(resolve));
-  }
-
-  /** Publishes versions of a package (newest first); each dist is `bytes` of that version. */
-  publish(
-    name: string,
-    versions: { version: string; bytes: string; reference?: string }[],
-    lastModified: string,
-  ): void {
-    const entries: VersionEntry[] = versions.map(({ version, bytes, reference }) => {
-      const path = `/dists/${name}/${version}.zip`;
-      this.files.set(path, { body: Buffer.from(bytes) });
-      return {
-        name,
-        version,
-        version_normalized: `${version}.0`,
-        require: { php: ">=8.1" },
-        autoload: { "psr-4": { "Up\\": "src/" } },
-        dist: {
-          type: "zip",
-          url: `${this.url}${path}`,
-          reference: reference ?? "r".repeat(40),
-          shasum: createHash("sha1").update(bytes).digest("hex"),
-        },
-      };
-    });
-    this.files.set(`/p2/${name}.json`, { body: buildP2Document(name, entries), lastModified });
-  }
-}
 
 let t: TestRuntime;
 let admin: TestToken;
 let reader: TestToken;
-let upstream: Upstream;
+let upstream: ComposerUpstreamDouble;
 
 beforeAll(async () => {
   t = await TestRuntime.start({ env: { PB_PROXY_METADATA_MAX_AGE_SECONDS: "60" } });
   admin = await t.createToken({ scopes: ["admin"] });
   reader = await t.createToken({ scopes: ["read"] });
-  upstream = new Upstream();
+  upstream = new ComposerUpstreamDouble();
   await upstream.start();
 });
 
@@ -379,7 +300,7 @@ describe("composer upstreams", () => {
   });
 
   describe("with a slow or failing upstream", () => {
-    let slow: Upstream;
+    let slow: ComposerUpstreamDouble;
     const asked = (file: string) => slow.seen.filter((s) => s.url === file).length;
     const health = async () =>
       (
@@ -393,7 +314,7 @@ describe("composer upstreams", () => {
       ).upstream;
 
     beforeAll(async () => {
-      slow = new Upstream();
+      slow = new ComposerUpstreamDouble();
       await slow.start();
       const added = await t.request("/api/repositories", {
         method: "POST",

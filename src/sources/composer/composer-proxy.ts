@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { SecretBox } from "../../access/secret-box.ts";
 import { distUrl } from "../../catalog/dist-url.ts";
 import type {
@@ -8,17 +7,21 @@ import type {
   ProxyContext,
 } from "../../catalog/proxied-catalog.ts";
 import type { Clock } from "../../clock/clock.ts";
-import { isJsonObject, type JsonValue, type VersionEntry } from "../../composer/json-value.ts";
-import { readUpstreamP2, type UpstreamVersion } from "../../composer/upstream-p2.ts";
-import { compilePackagePatterns } from "../../access/package-pattern.ts";
+import { isJsonObject, type VersionEntry } from "../../composer/json-value.ts";
 import { DomainError } from "../../errors/domain-error.ts";
 import type { BlobStore } from "../../storage/blobs/blob-store.ts";
-import { nextChangeStamp } from "../../storage/database/catalog-records.ts";
-import type { ProxyDocument, ProxyRecords, ProxyVersion } from "../../storage/database/proxy-records.ts";
+import type {
+  ProxyDocument,
+  ProxyNameConflict,
+  ProxyRecords,
+  ProxyVersion,
+} from "../../storage/database/proxy-records.ts";
 import type { RepositoryRecord, RepositoryRecords } from "../../storage/database/repository-records.ts";
-import { composerCredentialsSchema, type ComposerCredentials } from "./composer-credentials.ts";
+import { ComposerEagerSync, type FollowedChanges } from "./composer-eager-sync.ts";
+import { ComposerMirror, identityOf, recordFailure, upstreamAllows } from "./composer-mirror.ts";
 import type { ComposerUpstreamClient } from "./composer-upstream-client.ts";
-import { UpstreamHealth, type FailureBudget } from "./upstream-health.ts";
+import { NameConflicts } from "./name-conflicts.ts";
+import type { FailureBudget } from "./upstream-health.ts";
 import type { IntegrityConflict, UpstreamReport } from "./upstream-report.ts";
 import { viaNames } from "./via-header.ts";
 
@@ -45,22 +48,38 @@ export interface ComposerProxyDeps {
  * is stored and served until it is older than the max age; a request that finds it older is still
  * answered from the store at once, and one revalidation (If-Modified-Since) per upstream and
  * document runs in the background. An upstream that fails leaves the stored copy in service, and
- * one that keeps failing is left alone for a cool-down (upstream-health.ts).
+ * one that keeps failing is left alone for a cool-down (upstream-health.ts). Documents and dists
+ * enter the store through ComposerMirror, the same path as eager syncs and change feeds.
  */
 export class ComposerProxy implements ProxiedCatalog {
   readonly #deps: ComposerProxyDeps;
-  readonly #health: UpstreamHealth;
+  readonly #mirror: ComposerMirror;
+  readonly #conflicts: NameConflicts;
+  readonly #eager: ComposerEagerSync;
   /** Background revalidations by upstream id, package name and dev flag. */
   readonly #pending = new Map<string, Promise<void>>();
 
   constructor(deps: ComposerProxyDeps) {
     this.#deps = deps;
-    this.#health = new UpstreamHealth(deps.failureBudget);
+    this.#mirror = new ComposerMirror(deps);
+    this.#conflicts = new NameConflicts({
+      records: deps.records,
+      upstreams: deps.repositories.upstreams,
+      mirror: this.#mirror,
+      clock: deps.clock,
+    });
+    this.#eager = new ComposerEagerSync({
+      repositories: deps.repositories,
+      client: deps.client,
+      mirror: this.#mirror,
+      conflicts: this.#conflicts,
+      clock: deps.clock,
+    });
   }
 
   /** What this node knows of an upstream's recent answers, and what the store holds of it. */
   async report(repositoryId: string): Promise<UpstreamReport> {
-    return { ...this.#health.state(repositoryId), ...(await this.#deps.records.counts(repositoryId)) };
+    return { ...this.#mirror.health.state(repositoryId), ...(await this.#deps.records.counts(repositoryId)) };
   }
 
   /** The ledger's versions that an upstream later served differently. */
@@ -85,6 +104,19 @@ export class ComposerProxy implements ProxiedCatalog {
     });
   }
 
+  /** Names this upstream serves that a later one has too, or that an earlier one serves instead. */
+  async nameConflicts(repositoryId: string): Promise<ProxyNameConflict[]> {
+    return this.#deps.repositories.upstreams.nameConflicts(repositoryId);
+  }
+
+  /**
+   * Follows the change feed of every upstream that publishes `metadata-changes-url` (and had an
+   * eager sync, which sets the cursor): meant to be called on a timer by the background jobs.
+   */
+  async followChanges(context: ProxyContext): Promise<FollowedChanges[]> {
+    return this.#eager.followChanges(context);
+  }
+
   /** Resolves once the background revalidations started so far have finished (shutdown, tests). */
   async drain(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all(this.#pending.values());
@@ -99,60 +131,39 @@ export class ComposerProxy implements ProxiedCatalog {
   }
 
   async p2(name: string, dev: boolean, context: ProxyContext): Promise<ProxiedDocument | null> {
-    const upstreams = (await this.#upstreams()).filter((u) => allows(u, name));
+    const upstreams = (await this.#upstreams()).filter((u) => upstreamAllows(u, name));
     if (upstreams.length === 0) return null;
     assertNoLoop(context, this.#deps.viaName);
     for (const upstream of upstreams) {
       const stored = await this.#deps.records.findDocument(upstream.id, name, dev);
       let document = stored;
       if (stored === null) {
-        document = await this.#fetch(upstream, name, dev, null, context);
+        document = await this.#mirror.fetchDocument(upstream, name, dev, null, context);
       } else if (this.#stale(stored)) {
-        this.#revalidateLater(upstream, name, dev, stored, context);
+        this.#revalidateLater(upstream, name, dev, stored, context, upstreams);
       }
       if (document?.found === true) return this.#render(upstream, document);
     }
     return null;
   }
 
-  /** Asks the upstream unless it cools down; a failure is recorded and answers null. */
-  async #fetch(
-    upstream: RepositoryRecord,
-    name: string,
-    dev: boolean,
-    stored: ProxyDocument | null,
-    context: ProxyContext,
-  ): Promise<ProxyDocument | null> {
-    if (!this.#health.available(upstream.id, this.#deps.clock.now())) return null;
-    try {
-      const document = await this.#refresh(upstream, name, dev, stored, context);
-      this.#health.succeeded(upstream.id, this.#deps.clock.now());
-      return document;
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      this.#health.failed(upstream.id, this.#deps.clock.now(), error.message);
-      await recordFailure(
-        context,
-        upstream,
-        { package: name, dev, served_stale: stored?.found === true },
-        error,
-      );
-      return null;
-    }
-  }
-
-  /** One background revalidation per upstream and document; it never throws to anyone. */
+  /**
+   * One background revalidation per upstream and document; it never throws to anyone. Afterwards
+   * the upstreams that allow the name are compared on what the store holds (name conflicts).
+   */
   #revalidateLater(
     upstream: RepositoryRecord,
     name: string,
     dev: boolean,
     stored: ProxyDocument,
     context: ProxyContext,
+    allowing: readonly RepositoryRecord[],
   ): void {
     const key = `${upstream.id}\n${name}\n${dev ? "dev" : ""}`;
-    if (this.#pending.has(key) || !this.#health.available(upstream.id, this.#deps.clock.now())) return;
-    const work = this.#fetch(upstream, name, dev, stored, context)
-      .then(() => undefined)
+    if (this.#pending.has(key) || !this.#mirror.available(upstream)) return;
+    const work = this.#mirror
+      .fetchDocument(upstream, name, dev, stored, context)
+      .then(() => this.#conflicts.check(name, allowing, context, { ask: false }))
       .catch(async (error: unknown) => {
         const failure = new DomainError(
           "unavailable",
@@ -179,63 +190,12 @@ export class ComposerProxy implements ProxiedCatalog {
   ): Promise<ProxiedDist | null> {
     const [version] = await this.#deps.records.findDist(name, versionNormalized, distKey);
     if (version === undefined) return null;
-    if (version.distSha256 !== null && version.distSha1 !== null && version.downloadedAt !== null) {
-      if ((await this.#deps.blobs.head(version.distSha256)) !== null) {
-        return { sha256: version.distSha256, sha1: version.distSha1, downloadedAt: version.downloadedAt };
-      }
-    }
+    const stored = await this.#mirror.storedDist(version);
+    if (stored !== null) return stored;
     const upstream = await this.#deps.repositories.findById(version.repositoryId);
     if (upstream?.type !== "composer" || version.upstreamDistUrl === null) return null;
     assertNoLoop(context, this.#deps.viaName);
-    const target = { type: "package", name, version: versionNormalized };
-    if (!this.#health.available(upstream.id, this.#deps.clock.now())) {
-      throw new DomainError(
-        "unavailable",
-        "UpstreamCoolingDown",
-        `the upstream ${upstream.name} failed repeatedly and is not asked until ${this.#health.state(upstream.id).coolingDownUntil ?? ""}`,
-      );
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = await this.#deps.client.dist(version.upstreamDistUrl, upstream.url, {
-        credentials: this.#credentials(upstream),
-        receivedVia: context.receivedVia,
-      });
-      this.#health.succeeded(upstream.id, this.#deps.clock.now());
-    } catch (error) {
-      if (error instanceof DomainError) {
-        this.#health.failed(upstream.id, this.#deps.clock.now(), error.message);
-        await recordFailure(context, upstream, { package: name, version: versionNormalized }, error);
-      }
-      throw error;
-    }
-    const sha1 = createHash("sha1").update(bytes).digest("hex");
-    const expected = version.upstreamShasum?.toLowerCase() ?? "";
-    if (expected !== "" && expected !== sha1) {
-      const error = new DomainError(
-        "unavailable",
-        "UpstreamChecksumMismatch",
-        `the dist of ${name} ${versionNormalized} from the upstream does not match its shasum; it was not stored`,
-      );
-      await recordFailure(
-        context,
-        upstream,
-        { package: name, version: versionNormalized, expected_sha1: expected, actual_sha1: sha1 },
-        error,
-      );
-      throw error;
-    }
-    const stored = await this.#deps.blobs.put(bytes);
-    const at = this.#deps.clock.now().toISOString();
-    await this.#deps.records.recordDist(version, { sha256: stored.sha256, sha1, size: stored.size, at });
-    await context.trail?.record({
-      event: "repository",
-      action: "dist_mirrored",
-      outcome: "success",
-      target,
-      details: { repository: upstream.name, sha1, sha256: stored.sha256, size: stored.size },
-    });
-    return { sha256: stored.sha256, sha1, downloadedAt: at };
+    return this.#mirror.mirrorDist(upstream, version, context);
   }
 
   #stale(document: ProxyDocument): boolean {
@@ -246,113 +206,6 @@ export class ComposerProxy implements ProxiedCatalog {
     return (await this.#deps.repositories.list()).filter(
       (r) => r.type === "composer" && r.metadataUrl !== null,
     );
-  }
-
-  #credentials(upstream: RepositoryRecord): ComposerCredentials | undefined {
-    if (upstream.credentials === null) return undefined;
-    return composerCredentialsSchema.parse(JSON.parse(this.#deps.secrets.open(upstream.credentials)));
-  }
-
-  async #refresh(
-    upstream: RepositoryRecord,
-    name: string,
-    dev: boolean,
-    stored: ProxyDocument | null,
-    context: ProxyContext,
-  ): Promise<ProxyDocument> {
-    const now = this.#deps.clock.now().toISOString();
-    const answer = await this.#deps.client.metadata(
-      upstream.metadataUrl ?? "",
-      upstream.url,
-      dev ? `${name}~dev` : name,
-      {
-        credentials: this.#credentials(upstream),
-        receivedVia: context.receivedVia,
-        ifModifiedSince: stored?.found === true ? stored.upstreamLastModified : null,
-      },
-    );
-    const base = { repositoryId: upstream.id, packageName: name, dev, checkedAt: now };
-    let document: ProxyDocument;
-    if (answer.status === "not-modified" && stored !== null) {
-      document = { ...stored, checkedAt: now };
-    } else if (answer.status === "ok") {
-      const versions = readUpstreamP2(answer.body, name);
-      await this.#ledger(upstream, name, versions, now, context);
-      const list = versions.map((v) => v.versionNormalized);
-      const same = stored?.found === true && sameList(stored.versions, list);
-      document = {
-        ...base,
-        found: list.length > 0,
-        versions: list,
-        upstreamLastModified: answer.lastModified,
-        changedAt: same ? stored.changedAt : nextChangeStamp(stored?.changedAt ?? null, now),
-      };
-    } else {
-      document = {
-        ...base,
-        found: false,
-        versions: [],
-        upstreamLastModified: null,
-        changedAt:
-          stored?.found === false ? stored.changedAt : nextChangeStamp(stored?.changedAt ?? null, now),
-      };
-    }
-    await this.#deps.records.saveDocument(document);
-    return document;
-  }
-
-  /** Adds new versions to the ledger; a known version served differently is a conflict. */
-  async #ledger(
-    upstream: RepositoryRecord,
-    name: string,
-    versions: readonly UpstreamVersion[],
-    now: string,
-    context: ProxyContext,
-  ): Promise<void> {
-    const known = await this.#deps.records.versions(upstream.id, name);
-    for (const { versionNormalized, entry } of versions) {
-      const first = known.get(versionNormalized);
-      const identity = identityOf(entry);
-      if (first === undefined) {
-        await this.#deps.records.recordVersion({
-          repositoryId: upstream.id,
-          packageName: name,
-          versionNormalized,
-          entry: JSON.stringify(entry),
-          reference: identity.reference,
-          distKey: distKeyOf(versionNormalized, identity),
-          upstreamDistUrl: identity.url,
-          upstreamShasum: identity.shasum,
-          firstSeenAt: now,
-        });
-        continue;
-      }
-      const before = identityOf(JSON.parse(first.entry) as VersionEntry);
-      const serialized = JSON.stringify(entry);
-      if (!conflicts(before, identity) || first.conflictingEntry === serialized) continue;
-      await this.#deps.records.recordConflict(first, serialized, now);
-      await context.trail?.record({
-        event: "repository",
-        action: "integrity_conflict",
-        outcome: "success",
-        severity: "warning",
-        target: { type: "package", name, version: versionNormalized },
-        details: {
-          repository: upstream.name,
-          first_seen: {
-            reference: before.reference,
-            shasum: before.shasum,
-            source_reference: before.sourceReference,
-          },
-          now_served: {
-            reference: identity.reference,
-            shasum: identity.shasum,
-            source_reference: identity.sourceReference,
-          },
-          kept: "first_seen",
-        },
-      });
-    }
   }
 
   async #render(upstream: RepositoryRecord, document: ProxyDocument): Promise<ProxiedDocument> {
@@ -382,52 +235,6 @@ export class ComposerProxy implements ProxiedCatalog {
   }
 }
 
-interface VersionIdentity {
-  readonly url: string | null;
-  readonly reference: string | null;
-  readonly shasum: string | null;
-  readonly sourceReference: string | null;
-}
-
-function identityOf(entry: VersionEntry): VersionIdentity {
-  const text = (value: JsonValue | undefined): string | null => (typeof value === "string" ? value : null);
-  const dist = isJsonObject(entry.dist) ? entry.dist : {};
-  const source = isJsonObject(entry.source) ? entry.source : {};
-  const url = text(dist.url);
-  return {
-    url: url !== null && /^https?:\/\//i.test(url) ? url : null,
-    reference: text(dist.reference) ?? text(source.reference),
-    shasum: text(dist.shasum) === "" ? null : text(dist.shasum),
-    sourceReference: text(source.reference),
-  };
-}
-
-/** Different bytes or a different commit for a version we have seen. */
-function conflicts(before: VersionIdentity, now: VersionIdentity): boolean {
-  return (
-    before.reference !== now.reference ||
-    before.sourceReference !== now.sourceReference ||
-    (before.shasum !== null &&
-      now.shasum !== null &&
-      before.shasum.toLowerCase() !== now.shasum.toLowerCase())
-  );
-}
-
-/** Names the dist in our URL: 40 hex digits, the same for the same upstream dist and reference. */
-function distKeyOf(versionNormalized: string, identity: VersionIdentity): string {
-  return createHash("sha1")
-    .update(`${identity.url ?? `no-dist:${versionNormalized}`}\n${identity.reference ?? ""}`)
-    .digest("hex");
-}
-
-function allows(upstream: RepositoryRecord, name: string): boolean {
-  return upstream.packagePatterns.length === 0 || compilePackagePatterns(upstream.packagePatterns)(name);
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((value, index) => value === b[index]);
-}
-
 function assertNoLoop(context: ProxyContext, viaName: string): void {
   if (viaNames(context.receivedVia, viaName)) {
     throw new DomainError(
@@ -436,20 +243,4 @@ function assertNoLoop(context: ProxyContext, viaName: string): void {
       "this request already passed through this server (its Via header names it): proxy loop refused",
     );
   }
-}
-
-async function recordFailure(
-  context: ProxyContext,
-  upstream: RepositoryRecord,
-  details: Record<string, JsonValue>,
-  error: DomainError,
-): Promise<void> {
-  await context.trail?.record({
-    event: "repository",
-    action: "proxy_fetch_failed",
-    outcome: "failure",
-    severity: "warning",
-    target: { type: "repository", id: upstream.id, name: upstream.name },
-    details: { ...details, code: error.code, error: error.message },
-  });
 }

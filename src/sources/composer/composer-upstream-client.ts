@@ -1,4 +1,5 @@
-import { DomainError, invalidInput } from "../../errors/domain-error.ts";
+import { readUpstreamRoot, type UpstreamRoot } from "../../composer/upstream-root.ts";
+import { DomainError } from "../../errors/domain-error.ts";
 import { assertSourceAllowed } from "../source-url-policy.ts";
 import { credentialHeader, type ComposerCredentials } from "./composer-credentials.ts";
 import { forwardedVia } from "./via-header.ts";
@@ -43,10 +44,11 @@ export class ComposerUpstreamClient {
   }
 
   /**
-   * Reads the upstream's packages.json and returns its `metadata-url` as an absolute template
-   * (`https://repo.example/p2/%package%.json`). Only Composer v2 repositories have one.
+   * Reads the upstream's packages.json: its `metadata-url` as an absolute template
+   * (`https://repo.example/p2/%package%.json`; only Composer v2 repositories have one), and what an
+   * eager sync uses (`available-packages`, `list`, `metadata-changes-url`).
    */
-  async metadataUrlTemplate(repositoryUrl: string, request: UpstreamRequest): Promise<string> {
+  async root(repositoryUrl: string, request: UpstreamRequest): Promise<UpstreamRoot> {
     const root = `${repositoryUrl.replace(/\/+$/, "")}/packages.json`;
     const response = await this.#fetch(root, repositoryUrl, request, {});
     if (response.status !== 200) {
@@ -54,19 +56,31 @@ export class ComposerUpstreamClient {
       throw unavailable(`${shownUrl(root)} answered HTTP ${response.status}`);
     }
     const body = await this.#read(response, this.#options.maxMetadataBytes, root);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(new TextDecoder().decode(body));
-    } catch {
-      throw notComposer(`${shownUrl(root)} is not JSON`);
+    return readUpstreamRoot(new TextDecoder().decode(body), root);
+  }
+
+  /** The absolute `metadata-url` template of the upstream's packages.json. */
+  async metadataUrlTemplate(repositoryUrl: string, request: UpstreamRequest): Promise<string> {
+    return (await this.root(repositoryUrl, request)).metadataUrl;
+  }
+
+  /**
+   * `GET` of a JSON document of the upstream other than metadata (a package list, a change feed):
+   * its body on 200, and on 400 (a change feed's "since is too old" answer); `UpstreamUnavailable`
+   * on any other status.
+   */
+  async document(
+    url: string,
+    repositoryUrl: string,
+    request: UpstreamRequest,
+  ): Promise<{ readonly status: 200 | 400; readonly body: string }> {
+    const response = await this.#fetch(url, repositoryUrl, request, {});
+    if (response.status !== 200 && response.status !== 400) {
+      await response.body?.cancel();
+      throw unavailable(`${shownUrl(url)} answered HTTP ${response.status}`);
     }
-    const template = (parsed as { "metadata-url"?: unknown } | null)?.["metadata-url"];
-    if (typeof template !== "string" || !template.includes("%package%")) {
-      throw notComposer(`${shownUrl(root)} has no "metadata-url": not a Composer v2 repository`);
-    }
-    // Composer resolves a leading "/" against the origin only (composer-client-lab.md, section 2).
-    const absolute = new URL(template.replace("%package%", "__PACKAGE__"), root).href;
-    return absolute.replace("__PACKAGE__", "%package%");
+    const body = await this.#read(response, this.#options.maxMetadataBytes, url);
+    return { status: response.status, body: new TextDecoder().decode(body) };
   }
 
   /** `GET` of one p2 document (`name` or `name~dev`), conditional when we have a Last-Modified. */
@@ -215,8 +229,4 @@ function tooLarge(url: string, max: number): DomainError {
     "UpstreamDocumentTooLarge",
     `upstream request failed: ${shownUrl(url)} is larger than ${max} bytes`,
   );
-}
-
-function notComposer(message: string): DomainError {
-  return invalidInput("InvalidUpstreamRepository", message);
 }

@@ -30,6 +30,8 @@ export interface Database {
   audit_subjects: AuditSubjectsTable;
   proxy_documents: ProxyDocumentsTable;
   proxy_versions: ProxyVersionsTable;
+  proxy_change_feeds: ProxyChangeFeedsTable;
+  proxy_name_conflicts: ProxyNameConflictsTable;
 }
 
 export type RepositoryType = "git" | "composer";
@@ -55,6 +57,8 @@ export interface RepositoriesTable {
   package_patterns: string;
   /** The absolute `metadata-url` template of a composer upstream (`.../p2/%package%.json`). */
   metadata_url: string | null;
+  /** JSON array of package patterns a composer upstream's sync mirrors ahead of time; empty: lazy only. */
+  eager_packages: string;
 }
 
 /** The last seen state of each git ref of a repository; a re-sync only processes refs that changed. */
@@ -421,4 +425,21 @@ export interface AuditSinkParkedTable {
   kind: string;
   error: string;
   parked_at: string;
+}
+
+/** An upstream's `metadata-changes-url` and the cursor of the next request (migration 0011). */
+export interface ProxyChangeFeedsTable {
+  repository_id: string;
+  changes_url: string;
+  /** The feed's last `timestamp`, as a decimal string; null until first read. */
+  since: string | null;
+  updated_at: string;
+}
+
+/** A name two upstreams both have: `served_by` wins by priority, `shadowed` has it too (migration 0011). */
+export interface ProxyNameConflictsTable {
+  package_name: string;
+  served_by: string;
+  shadowed: string;
+  first_seen_at: string;
 }

@@ -142,4 +142,65 @@ describe.each(testEngines())("ProxyRecords on %s", (engine) => {
     expect(await proxy.findDocument("U1", "acme/lib", false)).toBeNull();
     expect((await proxy.versions("U1", "acme/lib")).size).toBe(0);
   });
+
+  it("stores eager patterns, a change feed's cursor and held packages", async () => {
+    const { repositories } = await open();
+    expect((await repositories.findById("U1"))?.eagerPackages).toEqual([]);
+    await repositories.update("U1", { eagerPackages: ["acme/*", "acme/tool"] }, T1);
+    expect((await repositories.findById("U1"))?.eagerPackages).toEqual(["acme/*", "acme/tool"]);
+    const upstreams = repositories.upstreams;
+    expect(await upstreams.changeFeed("U1")).toBeNull();
+    await upstreams.saveChangeFeed("U1", { changesUrl: "https://U1.example/changes.json", since: null }, T0);
+    await upstreams.saveChangeFeed(
+      "U1",
+      { changesUrl: "https://U1.example/changes.json", since: "17000000000000" },
+      T1,
+    );
+    expect(await upstreams.changeFeed("U1")).toEqual({
+      changesUrl: "https://U1.example/changes.json",
+      since: "17000000000000",
+    });
+    await upstreams.saveChangeFeed("U1", null, T1);
+    expect(await upstreams.changeFeed("U1")).toBeNull();
+    const document = {
+      repositoryId: "U1",
+      dev: false,
+      versions: ["1.0.0.0"],
+      upstreamLastModified: null,
+      checkedAt: T0,
+      changedAt: T0,
+    };
+    await repositories.proxy.saveDocument({ ...document, packageName: "acme/b", found: true });
+    await repositories.proxy.saveDocument({ ...document, packageName: "acme/b", dev: true, found: true });
+    await repositories.proxy.saveDocument({ ...document, packageName: "acme/a", found: true });
+    await repositories.proxy.saveDocument({ ...document, packageName: "acme/gone", found: false });
+    expect(await upstreams.heldPackages("U1")).toEqual(["acme/a", "acme/b"]);
+    expect(await upstreams.heldPackages("U2")).toEqual([]);
+  });
+
+  it("records a name conflict once per name and pair, and lists it for both upstreams", async () => {
+    const { repositories } = await open();
+    const upstreams = repositories.upstreams;
+    expect(await upstreams.recordNameConflict("acme/lib", "U1", "U2", T0)).toBe(true);
+    expect(await upstreams.recordNameConflict("acme/lib", "U1", "U2", T1)).toBe(false);
+    expect(await upstreams.recordNameConflict("acme/other", "U2", "U1", T1)).toBe(true);
+    const expected = [
+      {
+        packageName: "acme/lib",
+        servedBy: { id: "U1", name: "upstream-U1" },
+        shadowed: { id: "U2", name: "upstream-U2" },
+        firstSeenAt: T0,
+      },
+      {
+        packageName: "acme/other",
+        servedBy: { id: "U2", name: "upstream-U2" },
+        shadowed: { id: "U1", name: "upstream-U1" },
+        firstSeenAt: T1,
+      },
+    ];
+    expect(await upstreams.nameConflicts("U1")).toEqual(expected);
+    expect(await upstreams.nameConflicts("U2")).toEqual(expected);
+    await repositories.delete("U2");
+    expect(await upstreams.nameConflicts("U1")).toEqual([]);
+  });
 });

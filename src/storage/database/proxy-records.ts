@@ -57,7 +57,21 @@ export type NewProxyVersion = Pick<
   | "firstSeenAt"
 >;
 
-/** The stored state of lazily mirrored upstream documents and the integrity ledger (docs/proxy.md). */
+/** An upstream's change feed and the `since` of its next request. */
+export interface ProxyChangeFeed {
+  readonly changesUrl: string;
+  readonly since: string | null;
+}
+
+/** A name two upstreams both have; the first in priority serves it. */
+export interface ProxyNameConflict {
+  readonly packageName: string;
+  readonly servedBy: { readonly id: string; readonly name: string };
+  readonly shadowed: { readonly id: string; readonly name: string };
+  readonly firstSeenAt: string;
+}
+
+/** The stored state of mirrored upstream documents and the integrity ledger (docs/proxy.md). */
 export class ProxyRecords {
   readonly #db: Kysely<Database>;
 
@@ -218,6 +232,93 @@ export class ProxyRecords {
       .where("version_normalized", "=", key.versionNormalized)
       .where("dist_sha256", "is", null)
       .execute();
+  }
+}
+
+/** Change feeds and name conflicts of composer upstreams (migration 0011). */
+export class ProxyUpstreamRecords {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  /** Names of the packages an upstream has, as the store holds them (tagged or dev document). */
+  async heldPackages(repositoryId: string): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom("proxy_documents")
+      .select("package_name")
+      .distinct()
+      .where("repository_id", "=", repositoryId)
+      .where("found", "=", 1)
+      .orderBy("package_name")
+      .execute();
+    return rows.map((row) => row.package_name);
+  }
+
+  async changeFeed(repositoryId: string): Promise<ProxyChangeFeed | null> {
+    const row = await this.#db
+      .selectFrom("proxy_change_feeds")
+      .select(["changes_url", "since"])
+      .where("repository_id", "=", repositoryId)
+      .executeTakeFirst();
+    return row === undefined ? null : { changesUrl: row.changes_url, since: row.since };
+  }
+
+  /** Stores the feed's URL and cursor; null `changesUrl`: the upstream has no feed (any is forgotten). */
+  async saveChangeFeed(repositoryId: string, feed: ProxyChangeFeed | null, at: string): Promise<void> {
+    if (feed === null) {
+      await this.#db.deleteFrom("proxy_change_feeds").where("repository_id", "=", repositoryId).execute();
+      return;
+    }
+    const values = { changes_url: feed.changesUrl, since: feed.since, updated_at: at };
+    await this.#db
+      .insertInto("proxy_change_feeds")
+      .values({ repository_id: repositoryId, ...values })
+      .onConflict((oc) => oc.column("repository_id").doUpdateSet(values))
+      .execute();
+  }
+
+  /** Records that `shadowed` also has a name `servedBy` serves; true the first time for the pair. */
+  async recordNameConflict(
+    packageName: string,
+    servedBy: string,
+    shadowed: string,
+    at: string,
+  ): Promise<boolean> {
+    const result = await this.#db
+      .insertInto("proxy_name_conflicts")
+      .values({ package_name: packageName, served_by: servedBy, shadowed, first_seen_at: at })
+      .onConflict((oc) => oc.columns(["package_name", "served_by", "shadowed"]).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  /** The name conflicts an upstream is part of (serving or shadowed), by name. */
+  async nameConflicts(repositoryId: string): Promise<ProxyNameConflict[]> {
+    const rows = await this.#db
+      .selectFrom("proxy_name_conflicts as c")
+      .innerJoin("repositories as s", "s.id", "c.served_by")
+      .innerJoin("repositories as h", "h.id", "c.shadowed")
+      .select([
+        "c.package_name",
+        "c.served_by",
+        "s.name as served_name",
+        "c.shadowed",
+        "h.name as shadowed_name",
+        "c.first_seen_at",
+      ])
+      .where((eb) => eb.or([eb("c.served_by", "=", repositoryId), eb("c.shadowed", "=", repositoryId)]))
+      .orderBy("c.package_name")
+      .orderBy("c.served_by")
+      .orderBy("c.shadowed")
+      .execute();
+    return rows.map((row) => ({
+      packageName: row.package_name,
+      servedBy: { id: row.served_by, name: row.served_name },
+      shadowed: { id: row.shadowed, name: row.shadowed_name },
+      firstSeenAt: row.first_seen_at,
+    }));
   }
 }
 

@@ -66,6 +66,7 @@ describe.each(testEngines())("RepositoryRecords on %s", (engine) => {
       updatedAt: T0,
       packagePatterns: [],
       metadataUrl: null,
+      eagerPackages: [],
     };
     expect(await records.findById("R1")).toEqual(expected);
     expect(await records.findByName("repo-R1")).toEqual(expected);

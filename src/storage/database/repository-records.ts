@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database, RepositoriesTable, RepositoryStatus, RepositoryType } from "./database-schema.ts";
+import { ProxyRecords, ProxyUpstreamRecords } from "./proxy-records.ts";
 
 export interface RepositoryRecord {
   readonly id: string;
@@ -18,6 +19,8 @@ export interface RepositoryRecord {
   readonly packagePatterns: readonly string[];
   /** The absolute metadata URL template of a composer upstream. */
   readonly metadataUrl: string | null;
+  /** Package patterns a composer upstream's sync mirrors ahead of time; empty: lazy only. */
+  readonly eagerPackages: readonly string[];
 }
 
 export interface RefRecord {
@@ -28,20 +31,34 @@ export interface RefRecord {
   readonly skipReason: string | null;
 }
 
-/** Git repositories and the last seen state of their refs. */
+/**
+ * Repositories and the last seen state of their refs. What the store holds of a composer upstream
+ * (its mirrored documents, ledger, change feed, name conflicts) belongs to the repository (it is
+ * deleted with it): `proxy` and `upstreams` reach it.
+ */
 export class RepositoryRecords {
   readonly #db: Kysely<Database>;
+  readonly proxy: ProxyRecords;
+  readonly upstreams: ProxyUpstreamRecords;
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
+    this.proxy = new ProxyRecords(db);
+    this.upstreams = new ProxyUpstreamRecords(db);
   }
 
   async insert(
     record: Omit<
       RepositoryRecord,
-      "status" | "defaultBranch" | "lastError" | "lastSyncedAt" | "packagePatterns" | "metadataUrl"
+      | "status"
+      | "defaultBranch"
+      | "lastError"
+      | "lastSyncedAt"
+      | "packagePatterns"
+      | "metadataUrl"
+      | "eagerPackages"
     > &
-      Partial<Pick<RepositoryRecord, "packagePatterns" | "metadataUrl">>,
+      Partial<Pick<RepositoryRecord, "packagePatterns" | "metadataUrl" | "eagerPackages">>,
   ): Promise<void> {
     await this.#db
       .insertInto("repositories")
@@ -60,6 +77,7 @@ export class RepositoryRecords {
         updated_at: record.updatedAt,
         package_patterns: JSON.stringify(record.packagePatterns ?? []),
         metadata_url: record.metadataUrl ?? null,
+        eager_packages: JSON.stringify(record.eagerPackages ?? []),
       })
       .execute();
   }
@@ -96,16 +114,18 @@ export class RepositoryRecords {
       credentials?: string | null;
       packagePatterns?: readonly string[];
       metadataUrl?: string | null;
+      eagerPackages?: readonly string[];
     },
     now: string,
   ): Promise<void> {
-    const { packagePatterns, metadataUrl, ...plain } = changes;
+    const { packagePatterns, metadataUrl, eagerPackages, ...plain } = changes;
     await this.#db
       .updateTable("repositories")
       .set({
         ...plain,
         ...(packagePatterns === undefined ? {} : { package_patterns: JSON.stringify(packagePatterns) }),
         ...(metadataUrl === undefined ? {} : { metadata_url: metadataUrl }),
+        ...(eagerPackages === undefined ? {} : { eager_packages: JSON.stringify(eagerPackages) }),
         updated_at: now,
       })
       .where("id", "=", id)
@@ -215,5 +235,6 @@ function toRecord(row: RepositoriesTable): RepositoryRecord {
     updatedAt: row.updated_at,
     packagePatterns: JSON.parse(row.package_patterns) as string[],
     metadataUrl: row.metadata_url,
+    eagerPackages: JSON.parse(row.eager_packages) as string[],
   };
 }

@@ -49,6 +49,24 @@ describe.each(testEngines())("SyncRunRecords on %s", (engine) => {
     expect(await runs.find("absent")).toBeNull();
   });
 
+  it("keeps the counts of a composer upstream's eager sync in its details", async () => {
+    const runs = await open();
+    await runs.start({ id: "run-e", repositoryId: "R2", startedAt: at(0) });
+    const details: SyncRunDetails = {
+      ...emptySyncDetails,
+      upstream: {
+        mode: "changes",
+        packages: { fetched: 2, unchanged: 5, failed: 1, gone: 1 },
+        versions: { new: 3, known: 10 },
+        dists: { fetched: 3, unchanged: 9, failed: 1 },
+        failures: [{ package: "acme/broken", reason: "upstream request failed: HTTP 503" }],
+        feedError: null,
+      },
+    };
+    await runs.finish("run-e", { status: "failed", finishedAt: at(1), details, error: "1 of 8 packages" });
+    expect((await runs.find("run-e"))?.details).toEqual(details);
+  });
+
   it("finishes a run with its details and counts", async () => {
     const runs = await open();
     await runs.start({ id: "run-1", repositoryId: "R1", startedAt: at(0) });

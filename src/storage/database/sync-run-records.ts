@@ -7,6 +7,28 @@ export interface SyncRunDetails {
   readonly removed: readonly string[];
   readonly skipped: readonly { readonly ref: string; readonly reason: string }[];
   readonly moved: readonly { readonly ref: string; readonly from: string; readonly to: string }[];
+  /** A composer upstream's eager sync: what it mirrored (absent for git syncs). */
+  readonly upstream?: UpstreamSyncCounts;
+}
+
+/** What an eager sync (or a change feed run) of a composer upstream did (docs/proxy.md). */
+export interface UpstreamSyncCounts {
+  /** `full`: every eager package asked again; `changes`: only what the change feed named. */
+  readonly mode: "full" | "changes";
+  /** Packages whose documents changed (or were new), answered 304/unchanged, failed, or were deleted. */
+  readonly packages: {
+    readonly fetched: number;
+    readonly unchanged: number;
+    readonly failed: number;
+    readonly gone: number;
+  };
+  /** Versions that entered the integrity ledger, and versions it already held. */
+  readonly versions: { readonly new: number; readonly known: number };
+  readonly dists: { readonly fetched: number; readonly unchanged: number; readonly failed: number };
+  /** Why packages failed (at most 100 listed). */
+  readonly failures: readonly { readonly package: string; readonly reason: string }[];
+  /** Why the change feed could not be used this time (the run was a full one), or null. */
+  readonly feedError: string | null;
 }
 
 export interface SyncRun {

@@ -9,6 +9,7 @@ import * as users from "./0007-users.ts";
 import * as composerProxy from "./0008-composer-proxy.ts";
 import * as proxyConflictTime from "./0009-proxy-conflict-time.ts";
 import * as auditSinks from "./0010-audit-sinks.ts";
+import * as composerEager from "./0011-composer-eager.ts";
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so that the same list runs
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0008-composer-proxy": composerProxy,
   "0009-proxy-conflict-time": proxyConflictTime,
   "0010-audit-sinks": auditSinks,
+  "0011-composer-eager": composerEager,
 };
