@@ -31,6 +31,7 @@ export function createRuntimeApp(runtime: Runtime, logger: Logger): Hono<AppEnv>
     auditReads: createAuditReads(runtime.audit, runtime.database.db),
     auditRetention: runtime.auditRetention,
     auditSinks: runtime.auditSinks,
+    alerts: runtime.alerts,
     baseUrl: runtime.config.baseUrl,
     ready: () => runtime.database.ping(),
     limits: { maxUploadBytes: runtime.config.maxUploadBytes, maxJsonBytes: LIMITS.maxJsonBytes },

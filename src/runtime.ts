@@ -9,6 +9,11 @@ import { systemContext } from "./audit/audit-event.ts";
 import { auditTrail } from "./audit/audit-trail.ts";
 import { AuditSubjects } from "./audit/privacy/audit-subjects.ts";
 import { AuditRetention } from "./audit/retention/audit-retention.ts";
+import { AlertInbox } from "./audit/alerts/alert-inbox.ts";
+import { AlertResponder } from "./audit/alerts/alert-responder.ts";
+import { AlertRunner } from "./audit/alerts/alert-runner.ts";
+import { loadAlertRules } from "./audit/alerts/load-alert-rules.ts";
+import { alertChannels } from "./audit/alerts/alert-channels-from-config.ts";
 import { AuditSinks } from "./audit/sinks/audit-sinks.ts";
 import { createSinkTransport } from "./audit/sinks/create-sink-transport.ts";
 import { SinkDispatcher } from "./audit/sinks/sink-dispatcher.ts";
@@ -38,6 +43,7 @@ import { CatalogRecords } from "./storage/database/catalog-records.ts";
 import type { DatabaseHandle } from "./storage/database/database-handle.ts";
 import { AuditPurgeRecords } from "./storage/database/audit-purge-records.ts";
 import { AuditSinkRecords } from "./storage/database/audit-sink-records.ts";
+import { AlertRecords } from "./storage/database/alert-records.ts";
 import { UserRecords } from "./storage/database/user-records.ts";
 import { SessionRecords } from "./storage/database/session-records.ts";
 import { LoginFailureRecords } from "./storage/database/login-failure-records.ts";
@@ -118,6 +124,10 @@ export interface Runtime {
   readonly auditSinks: AuditSinks;
   /** Delivers the log to the sinks; the background jobs run its rounds. */
   readonly sinkDispatcher: SinkDispatcher;
+  /** Raised alerts as the API and the CLI show them (docs/alert-rules.md). */
+  readonly alerts: AlertInbox;
+  /** Runs the alert rules over new events; the background jobs run its rounds. */
+  readonly alertRunner: AlertRunner;
   /** Waits for background revalidations of upstream documents and pending audit events, then closes the database. */
   close(): Promise<void>;
 }
@@ -265,13 +275,17 @@ export async function openRuntime(
       secrets,
       clock,
     });
+    const alertRules = loadAlertRules(config.alerts.rulesFile);
+    const alertRecords = new AlertRecords(db);
+    const auditedTokens = new AuditedTokens(tokens);
+    const auditedUsers = new AuditedUsers(users);
     return {
       config,
       database,
       migrations,
       clock,
       tokens,
-      auditedTokens: new AuditedTokens(tokens),
+      auditedTokens,
       catalog: new CatalogReader({ records: catalogRecords, baseUrl: config.baseUrl, proxy }),
       dists: new DistReader({ records: catalogRecords, blobs, proxy }),
       installs: new InstallRecorder({ catalog: catalogRecords, counts: installCounts, clock }),
@@ -288,7 +302,7 @@ export async function openRuntime(
       auditRetention,
       auditSubjects,
       users,
-      auditedUsers: new AuditedUsers(users),
+      auditedUsers,
       accountLinks,
       auditedAccountLinks: new AuditedAccountLinks(accountLinks, audit.log),
       auditedPasswordChanges: new AuditedPasswordChanges(
@@ -340,6 +354,25 @@ export async function openRuntime(
         trail: auditTrail(audit.log, systemContext),
         logger,
         attemptTimeoutMs: config.audit.sinkTimeoutMs,
+      }),
+      alerts: new AlertInbox({ records: alertRecords, rules: alertRules, clock }),
+      alertRunner: new AlertRunner({
+        records: alertRecords,
+        audit: audit.records,
+        rules: alertRules,
+        businessHours: () => settings.businessHours(),
+        channels: alertChannels(config, mailer, clock),
+        responder: new AlertResponder({
+          tokens,
+          auditedTokens,
+          auditedUsers,
+          trail: auditTrail(audit.log, systemContext),
+        }),
+        trail: auditTrail(audit.log, systemContext),
+        clock,
+        random: Math.random,
+        logger,
+        sendTimeoutMs: config.audit.sinkTimeoutMs,
       }),
       close: async () => {
         await sinkPool.closeAll();

@@ -4,6 +4,7 @@ import type { SinkView, ParkedRecordView } from "../audit/sinks/sink-view.ts";
 import { invalidInput } from "../errors/domain-error.ts";
 import type { Runtime } from "../runtime.ts";
 import { CommandFailed, consoleTrail, output, withRuntime, type CliIo } from "./cli-context.ts";
+import { parseWholeNumber } from "./parse-whole-number.ts";
 import { printable, textTable } from "./text-table.ts";
 
 interface JsonOption {
@@ -152,7 +153,7 @@ export function registerAuditSinkCommands(
           if (secret === undefined)
             throw invalidInput("SecretRequired", "give the new secret: --secret or --secret-stdin");
           const overlapHours =
-            options.overlapHours === undefined ? undefined : wholeNumber(options.overlapHours);
+            options.overlapHours === undefined ? undefined : parseWholeNumber(options.overlapHours);
           const view = await act(async (s, runtime) =>
             s.rotateSecret(
               await resolveSink(s, name),
@@ -253,12 +254,6 @@ export function parseOptions(pairs: readonly string[]): Record<string, string | 
             : value;
   }
   return options;
-}
-
-function wholeNumber(text: string): number {
-  if (!/^[0-9]{1,6}$/.test(text))
-    throw invalidInput("InvalidNumber", `expected a whole number, got ${JSON.stringify(text)}`);
-  return Number(text);
 }
 
 /** A sink's id from its id or its name. */

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { prettifyError, ZodError } from "zod";
 import { ConfigError } from "../config/load-config.ts";
 import { DomainError } from "../errors/domain-error.ts";
+import { registerAlertCommands } from "./alert-commands.ts";
 import { registerAuditCommands } from "./audit-commands.ts";
 import { CommandFailed, processIo, withRuntime, output, type CliIo } from "./cli-context.ts";
 import { registerPackageCommands } from "./package-commands.ts";
@@ -61,6 +62,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   registerPackageCommands(program, io, run);
   registerAuditCommands(program, io, run);
   registerSettingsCommands(program, io, run);
+  registerAlertCommands(program, io, run);
 
   try {
     await program.parseAsync([...argv], { from: "node" });

@@ -146,6 +146,15 @@ export const configSchema = z.object({
     .max(600, { error: "must be at most 600" })
     .default(20)
     .describe("Time limit of one request to a composer upstream (metadata or dist), body included."),
+  PB_PROXY_CHANGES_INTERVAL_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int({ error: "must be a whole number" })
+    .min(0, { error: "must be 0 (not followed) or more" })
+    .max(86_400, { error: "must be at most 86400" })
+    .default(300)
+    .describe(
+      "How often the change feeds (metadata-changes-url) of composer upstreams are followed; 0: never.",
+    ),
   PB_LOG_LEVEL: z
     .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       error: "must be one of trace, debug, info, warn, error, fatal, silent",
@@ -227,6 +236,42 @@ export const configSchema = z.object({
     .max(604_800, { error: "must be at most 604800 (a week)" })
     .default(3600)
     .describe("How often the audit retention purge runs; 0 runs it only on demand."),
+  PB_ALERT_RULES_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "A YAML file of alert rules (docs/alert-rules.md) used beside the default rules; a rule with a default rule's id replaces it.",
+    ),
+  PB_ALERT_WEBHOOK_URL: z
+    .url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" })
+    .optional()
+    .describe(
+      "Every alert is POSTed here as JSON, signed like the webhook sink when PB_ALERT_WEBHOOK_SECRET is set.",
+    ),
+  PB_ALERT_WEBHOOK_SECRET: z
+    .string()
+    .min(16, { error: "must be at least 16 characters" })
+    .optional()
+    .describe(
+      "Signs alert webhooks: HMAC-SHA256 over timestamp.body in PB-Signature (docs/audit-forwarding.md).",
+    ),
+  PB_ALERT_SLACK_WEBHOOK_URL: z
+    .url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" })
+    .optional()
+    .describe("A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat) that gets every alert."),
+  PB_ALERT_EMAIL_TO: z
+    .string()
+    .transform((value, ctx) => parseEmailList(value, ctx))
+    .optional()
+    .describe("Comma-separated e-mail addresses that get every alert (needs PB_SMTP_URL)."),
+  PB_ALERT_POLL_MS: z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int({ error: "must be a whole number" })
+    .min(100, { error: "must be at least 100" })
+    .max(30_000, { error: "must be at most 30000" })
+    .default(1000)
+    .describe("How often the alert rules read new audit events."),
   PB_AUDIT_SINK_TIMEOUT_SECONDS: z.coerce
     .number({ error: "must be a number of seconds" })
     .int({ error: "must be a whole number" })
@@ -244,6 +289,21 @@ export const configSchema = z.object({
     .default(1000)
     .describe("How often the audit sinks look for new events to forward."),
 });
+
+/** `a@example.org, b@example.org` -> the addresses; an invalid one is an issue naming it. */
+function parseEmailList(value: string, ctx: z.RefinementCtx<string>): string[] {
+  const entries = value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  for (const entry of entries) {
+    if (!z.email().safeParse(entry).success) {
+      ctx.addIssue({ code: "custom", message: `"${entry}" is not an e-mail address` });
+    }
+  }
+  if (entries.length === 0) ctx.addIssue({ code: "custom", message: "must name at least one address" });
+  return entries;
+}
 
 /** `10.0.0.0/8, 192.168.1.7, ::1` -> validated entries; an invalid one is an issue naming it. */
 function parseAddressList(value: string, ctx: z.RefinementCtx<string>): string[] {

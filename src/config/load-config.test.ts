@@ -27,7 +27,7 @@ describe("loadConfig", () => {
       allowPrivateSources: false,
       logLevel: "info",
       maxUploadBytes: 64 * 1024 * 1024,
-      proxy: { metadataMaxAgeMs: 300_000, timeoutMs: 20_000 },
+      proxy: { metadataMaxAgeMs: 300_000, timeoutMs: 20_000, changesIntervalMs: 300_000 },
       workers: 1,
       smtp: null,
       loginLockout: { maxFailures: 10, windowMs: 600_000 },
@@ -42,6 +42,14 @@ describe("loadConfig", () => {
         rawIpDays: 0,
         sinkTimeoutMs: 30000,
         sinkPollMs: 1000,
+      },
+      alerts: {
+        rulesFile: null,
+        webhookUrl: null,
+        webhookSecret: null,
+        slackWebhookUrl: null,
+        emailTo: [],
+        pollMs: 1000,
       },
     });
   });

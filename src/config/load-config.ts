@@ -15,7 +15,12 @@ export interface Config {
   readonly logLevel: string;
   readonly maxUploadBytes: number;
   /** Composer upstreams (docs/proxy.md): metadata max age and the time limit of one request. */
-  readonly proxy: { readonly metadataMaxAgeMs: number; readonly timeoutMs: number };
+  readonly proxy: {
+    readonly metadataMaxAgeMs: number;
+    readonly timeoutMs: number;
+    /** 0: change feeds are not followed on a timer. */
+    readonly changesIntervalMs: number;
+  };
   /** HTTP worker processes of `serve` (PB_WORKERS, `auto` resolved); 1 is a single process. */
   readonly workers: number;
   /** Where e-mail goes (PB_SMTP_URL, PB_SMTP_FROM); null: no e-mail is sent. */
@@ -36,6 +41,15 @@ export interface Config {
     readonly sinkTimeoutMs: number;
     readonly sinkPollMs: number;
   };
+  /** Alert rules beside the defaults, and where alerts are sent (docs/alert-rules.md). */
+  readonly alerts: {
+    readonly rulesFile: string | null;
+    readonly webhookUrl: string | null;
+    readonly webhookSecret: string | null;
+    readonly slackWebhookUrl: string | null;
+    readonly emailTo: readonly string[];
+    readonly pollMs: number;
+  };
 }
 
 /** Raised when an environment variable breaks a rule of the schema; the message names both. */
@@ -55,6 +69,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (raw.PB_SMTP_URL !== undefined && raw.PB_SMTP_FROM === undefined) {
     throw new ConfigError("Invalid configuration:\n  PB_SMTP_FROM: must be set when PB_SMTP_URL is");
   }
+  if (raw.PB_ALERT_EMAIL_TO !== undefined && raw.PB_SMTP_URL === undefined) {
+    throw new ConfigError("Invalid configuration:\n  PB_ALERT_EMAIL_TO: needs PB_SMTP_URL to send e-mail");
+  }
+  if (raw.PB_ALERT_WEBHOOK_SECRET !== undefined && raw.PB_ALERT_WEBHOOK_URL === undefined) {
+    throw new ConfigError("Invalid configuration:\n  PB_ALERT_WEBHOOK_SECRET: set PB_ALERT_WEBHOOK_URL too");
+  }
   const dataDir = path.resolve(raw.PB_DATA_DIR);
   const shownHost = raw.PB_HOST === "0.0.0.0" || raw.PB_HOST === "::" ? "localhost" : raw.PB_HOST;
   const baseUrl =
@@ -72,6 +92,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     proxy: {
       metadataMaxAgeMs: raw.PB_PROXY_METADATA_MAX_AGE_SECONDS * 1000,
       timeoutMs: raw.PB_PROXY_TIMEOUT_SECONDS * 1000,
+      changesIntervalMs: raw.PB_PROXY_CHANGES_INTERVAL_SECONDS * 1000,
     },
     workers: raw.PB_WORKERS === "auto" ? Math.min(MAX_WORKERS, os.availableParallelism()) : raw.PB_WORKERS,
     smtp:
@@ -90,6 +111,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       rawIpDays: raw.PB_AUDIT_RAW_IP_DAYS,
       sinkTimeoutMs: raw.PB_AUDIT_SINK_TIMEOUT_SECONDS * 1000,
       sinkPollMs: raw.PB_AUDIT_SINK_POLL_MS,
+    },
+    alerts: {
+      rulesFile: raw.PB_ALERT_RULES_FILE ?? null,
+      webhookUrl: raw.PB_ALERT_WEBHOOK_URL ?? null,
+      webhookSecret: raw.PB_ALERT_WEBHOOK_SECRET ?? null,
+      slackWebhookUrl: raw.PB_ALERT_SLACK_WEBHOOK_URL ?? null,
+      emailTo: raw.PB_ALERT_EMAIL_TO ?? [],
+      pollMs: raw.PB_ALERT_POLL_MS,
     },
   };
 }

@@ -9,6 +9,7 @@ import type { SettingsService } from "../settings/settings-service.ts";
 import type { AuditedTokens } from "../access/audited-tokens.ts";
 import type { TokenService } from "../access/token-service.ts";
 import type { AuditReads } from "../audit/audit-reads.ts";
+import type { AlertInbox } from "../audit/alerts/alert-inbox.ts";
 import type { AuditSinks } from "../audit/sinks/audit-sinks.ts";
 import type { AuditRetention } from "../audit/retention/audit-retention.ts";
 import type { RequestAuditing } from "../audit/request-auditing.ts";
@@ -24,6 +25,7 @@ import type { AuditedRepositories } from "../sources/audited-repositories.ts";
 import type { RepositoryService } from "../sources/repository-service.ts";
 import { auditRetentionRoutes } from "./api/audit-retention-routes.ts";
 import { auditSinkRoutes } from "./api/audit-sink-routes.ts";
+import { alertRoutes } from "./api/alert-routes.ts";
 import { auditApiRoutes, auditNoteRoutes } from "./api/audit-routes.ts";
 import { packageRoutes } from "./api/package-routes.ts";
 import { repositoryRoutes } from "./api/repository-routes.ts";
@@ -81,6 +83,8 @@ export interface AppDeps {
   readonly auditRetention: AuditRetention;
   /** Where the audit log is forwarded (/api/audit/sinks). */
   readonly auditSinks: AuditSinks;
+  /** What the alert rules raised (/api/alerts). */
+  readonly alerts: AlertInbox;
   /** The server's public URL (PB_BASE_URL), the server of the OpenAPI document. */
   readonly baseUrl: string;
   /** Resolves when the database answers; rejects otherwise. */
@@ -141,6 +145,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     auditApiRoutes({ guard, ...deps.auditReads }),
     auditRetentionRoutes({ guard, retention: deps.auditRetention, maxJsonBytes }),
     auditSinkRoutes({ guard, sinks: deps.auditSinks, maxJsonBytes }),
+    alertRoutes({ guard, alerts: deps.alerts, maxJsonBytes }),
     auditNoteRoutes({ guard, ...deps.auditReads }),
   ];
   for (const router of routers) app.route(router.base === "" ? "/" : router.base, router.hono);

@@ -11,20 +11,43 @@ import { retentionDaysFrom, noLegalHold } from "../audit/retention/retention-pol
 
 describe("the stored settings", () => {
   it("fall back to the default for each missing, damaged or unknown value", () => {
-    for (const stored of [undefined, null, 7, "x", [], {}, { "security.requireTwoFactor": "yes" }]) {
-      expect(storedSettingsFrom(stored)).toEqual({ "security.requireTwoFactor": false });
+    const defaults = {
+      "security.requireTwoFactor": false,
+      "alerts.businessHours.timeZone": "UTC",
+      "alerts.businessHours.days": ["mon", "tue", "wed", "thu", "fri"],
+      "alerts.businessHours.start": "08:00",
+      "alerts.businessHours.end": "18:00",
+    };
+    for (const stored of [
+      undefined,
+      null,
+      7,
+      "x",
+      [],
+      {},
+      { "security.requireTwoFactor": "yes" },
+      { "alerts.businessHours.timeZone": "Mars/Olympus_Mons", "alerts.businessHours.days": ["someday"] },
+      { "alerts.businessHours.start": "25:00", "alerts.businessHours.end": 18 },
+    ]) {
+      expect(storedSettingsFrom(stored)).toEqual(defaults);
     }
-    expect(storedSettingsFrom({ "security.requireTwoFactor": true, "old.setting": 1 })).toEqual({
+    expect(
+      storedSettingsFrom({
+        "security.requireTwoFactor": true,
+        "alerts.businessHours.timeZone": "Europe/Berlin",
+        "old.setting": 1,
+      }),
+    ).toEqual({
+      ...defaults,
       "security.requireTwoFactor": true,
+      "alerts.businessHours.timeZone": "Europe/Berlin",
     });
     expect(storedOverridesFrom({ "security.requireTwoFactor": "yes", "old.setting": 1 })).toEqual({});
     expect(storedOverridesFrom({ "security.requireTwoFactor": false })).toEqual({
       "security.requireTwoFactor": false,
     });
     // Only own members count.
-    expect(storedSettingsFrom(Object.create({ "security.requireTwoFactor": true }))).toEqual({
-      "security.requireTwoFactor": false,
-    });
+    expect(storedSettingsFrom(Object.create({ "security.requireTwoFactor": true }))).toEqual(defaults);
   });
 
   it("make the document, whose leaves are the dotted keys", () => {

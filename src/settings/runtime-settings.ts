@@ -1,3 +1,4 @@
+import type { BusinessHours } from "../audit/alerts/business-hours.ts";
 import type { LegalHold, RetentionDays } from "../audit/retention/retention-policy.ts";
 import { settingDefinitions, storedSettingKeys, type StoredSettings } from "./setting-definitions.ts";
 import { shownSettingValue } from "./setting-redaction.ts";
@@ -10,6 +11,10 @@ import { shownSettingValue } from "./setting-redaction.ts";
 export interface RuntimeSettings {
   readonly security: {
     readonly requireTwoFactor: boolean;
+  };
+  readonly alerts: {
+    /** When configuration changes are expected (the rule "configuration changed outside business hours"). */
+    readonly businessHours: BusinessHours;
   };
   readonly audit: {
     /** Days each category's event payloads are kept; patchable (through the audit retention). */
@@ -27,6 +32,7 @@ export function runtimeSettings(
   const shown = (key: keyof StoredSettings) => shownSettingValue(settingDefinitions[key], stored[key]);
   return {
     security: { requireTwoFactor: shown("security.requireTwoFactor") as boolean },
+    alerts: { businessHours: businessHoursOf(stored) },
     audit: { retentionDays: retention.days, legalHold: retention.legalHold },
   };
 }
@@ -70,4 +76,14 @@ export function settingsLeaves(document: object, prefix = ""): [string, unknown]
       ? settingsLeaves(value as object, path)
       : [[path, value]];
   });
+}
+
+/** The business hours from the stored settings. */
+export function businessHoursOf(stored: StoredSettings): BusinessHours {
+  return {
+    timeZone: stored["alerts.businessHours.timeZone"],
+    days: stored["alerts.businessHours.days"],
+    start: stored["alerts.businessHours.start"],
+    end: stored["alerts.businessHours.end"],
+  };
 }

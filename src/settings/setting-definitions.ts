@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { auditCategories } from "../audit/audit-event.ts";
+import { defaultBusinessHours, weekdays } from "../audit/alerts/business-hours.ts";
 import { MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from "../audit/retention/retention-policy.ts";
+
+const CLOCK_TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/;
 
 /** One runtime setting kept by the settings service (docs/settings.md lists them all). */
 export interface SettingDefinition<T = unknown> {
@@ -28,7 +31,40 @@ export const settingDefinitions = {
     description:
       "Everyone must use two-factor authentication: a person without it can only enrol after signing in.",
   }),
+  "alerts.businessHours.timeZone": define({
+    schema: z.string().refine(isTimeZone, { error: "must be an IANA time zone such as Europe/Berlin" }),
+    default: defaultBusinessHours.timeZone,
+    secret: false,
+    description: "The time zone of the business hours that alert rules check configuration changes against.",
+  }),
+  "alerts.businessHours.days": define({
+    schema: z.array(z.enum(weekdays)).max(7),
+    default: [...defaultBusinessHours.days],
+    secret: false,
+    description: "The working days (mon ... sun).",
+  }),
+  "alerts.businessHours.start": define({
+    schema: z.string().regex(CLOCK_TIME, { error: "must be HH:MM" }),
+    default: defaultBusinessHours.start,
+    secret: false,
+    description: "When business hours start (HH:MM, inclusive).",
+  }),
+  "alerts.businessHours.end": define({
+    schema: z.string().regex(CLOCK_TIME, { error: "must be HH:MM (24:00 allowed)" }),
+    default: defaultBusinessHours.end,
+    secret: false,
+    description: "When they end (HH:MM, exclusive; before the start spans midnight).",
+  }),
 };
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type StoredSettingKey = keyof typeof settingDefinitions;
 

@@ -8,7 +8,9 @@ import { conflict, DomainError } from "../errors/domain-error.ts";
 import type { JobLeaseRecords } from "../storage/database/job-lease-records.ts";
 import type { SettingsRecords } from "../storage/database/settings-records.ts";
 import type { UserRecords } from "../storage/database/user-records.ts";
+import type { BusinessHours } from "../audit/alerts/business-hours.ts";
 import {
+  businessHoursOf,
   runtimeSettings,
   storedOverridesFrom,
   storedSettingsFrom,
@@ -61,6 +63,11 @@ export class SettingsService implements TwoFactorPolicy {
       this.#retention.legalHold(),
     ]);
     return runtimeSettings(stored, { days, legalHold });
+  }
+
+  /** The alert rules' business hours: one read of one row. */
+  async businessHours(): Promise<BusinessHours> {
+    return businessHoursOf(await this.#stored());
   }
 
   /** `security.requireTwoFactor`: one read of one row, for each sign-in. */

@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import {
   headerValue,
-  RecordingHttpServer,
+  ReceiverDouble,
   type DoubleReply,
   type RecordedRequest,
 } from "./recording-http-server.ts";
@@ -32,32 +32,23 @@ const problem = (status: number, title: string, detail: string): DoubleReply => 
  * uncompressed per request and 1 MB per entry, refused with 413 as the intake does; 400 for a
  * body that is not JSON; 202 `{}` when accepted.
  */
-export class DatadogDouble {
+export class DatadogDouble extends ReceiverDouble {
   readonly entries: DatadogEntry[] = [];
   /** The uncompressed size and entry count of every accepted request. */
   readonly accepted: { readonly bytes: number; readonly count: number }[] = [];
   readonly #apiKey: string;
-  server!: RecordingHttpServer;
 
   private constructor(apiKey: string) {
+    super();
     this.#apiKey = apiKey;
   }
 
   static async start(apiKey: string): Promise<DatadogDouble> {
     const double = new DatadogDouble(apiKey);
-    double.server = await RecordingHttpServer.start((request) => double.#handle(request));
-    return double;
+    return double.listen();
   }
 
-  get url(): string {
-    return this.server.url;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  #handle(request: RecordedRequest): DoubleReply {
+  protected handle(request: RecordedRequest): DoubleReply {
     if (request.method !== "POST" || request.path.split("?")[0] !== "/api/v2/logs") {
       return problem(404, "Not Found", "no such endpoint");
     }

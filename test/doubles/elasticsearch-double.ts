@@ -1,6 +1,6 @@
 import {
   headerValue,
-  RecordingHttpServer,
+  ReceiverDouble,
   type DoubleReply,
   type RecordedRequest,
 } from "./recording-http-server.ts";
@@ -29,29 +29,20 @@ const error = (status: number, type: string, reason: string): DoubleReply => ({
  * 400 mapper_parsing_exception for a bad document) and `errors: true|false`; scripted item
  * failures (429 / 5xx / 400) for chosen ids.
  */
-export class ElasticsearchDouble {
+export class ElasticsearchDouble extends ReceiverDouble {
   /** The stored documents by `<index>/<id>`. */
   readonly documents = new Map<string, Record<string, unknown>>();
   readonly #options: ElasticsearchDoubleOptions;
   readonly #failures = new Map<string, ItemFailure>();
-  server!: RecordingHttpServer;
 
   private constructor(options: ElasticsearchDoubleOptions) {
+    super();
     this.#options = options;
   }
 
   static async start(options: ElasticsearchDoubleOptions = {}): Promise<ElasticsearchDouble> {
     const double = new ElasticsearchDouble(options);
-    double.server = await RecordingHttpServer.start((request) => double.#handle(request));
-    return double;
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
+    return double.listen();
   }
 
   /** The next item with this `_id` fails once with `status` and error `type`. */
@@ -59,7 +50,7 @@ export class ElasticsearchDouble {
     this.#failures.set(id, { status, type });
   }
 
-  #handle(request: RecordedRequest): DoubleReply {
+  protected handle(request: RecordedRequest): DoubleReply {
     if (request.method !== "POST" || request.path.split("?")[0] !== "/_bulk") {
       return error(404, "resource_not_found_exception", `no handler for ${request.method} ${request.path}`);
     }

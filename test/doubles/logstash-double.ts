@@ -1,6 +1,6 @@
 import {
   headerValue,
-  RecordingHttpServer,
+  ReceiverDouble,
   type DoubleReply,
   type RecordedRequest,
 } from "./recording-http-server.ts";
@@ -12,12 +12,12 @@ import {
  * (the input's `user`/`password`), 401 without it. Stricter than Logstash on one point: a body
  * that is not JSON gets 400 here, where the codec would tag an event `_jsonparsefailure`.
  */
-export class LogstashDouble {
+export class LogstashDouble extends ReceiverDouble {
   readonly events: Record<string, unknown>[] = [];
   readonly #basic: string | undefined;
-  server!: RecordingHttpServer;
 
   private constructor(basic: string | undefined) {
+    super();
     this.#basic = basic;
   }
 
@@ -27,19 +27,10 @@ export class LogstashDouble {
         ? undefined
         : `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString("base64")}`;
     const double = new LogstashDouble(basic);
-    double.server = await RecordingHttpServer.start((request) => double.#handle(request));
-    return double;
+    return double.listen();
   }
 
-  get url(): string {
-    return this.server.url;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  #handle(request: RecordedRequest): DoubleReply {
+  protected handle(request: RecordedRequest): DoubleReply {
     if (this.#basic !== undefined && headerValue(request, "authorization") !== this.#basic) {
       return { status: 401, headers: { "www-authenticate": 'Basic realm="Logstash"' }, body: "" };
     }

@@ -1,6 +1,6 @@
 import {
   headerValue,
-  RecordingHttpServer,
+  ReceiverDouble,
   type DoubleReply,
   type RecordedRequest,
 } from "./recording-http-server.ts";
@@ -28,30 +28,21 @@ const NANOSECONDS = /^[0-9]{1,19}$/;
  * (400 "entry out of order" otherwise, as Loki without out-of-order ingestion), the tenant header
  * in multi-tenant mode (401 "no org id"); 204 when accepted.
  */
-export class LokiDouble {
+export class LokiDouble extends ReceiverDouble {
   readonly streams: LokiPushedStream[] = [];
   readonly #options: LokiDoubleOptions;
-  server!: RecordingHttpServer;
 
   private constructor(options: LokiDoubleOptions) {
+    super();
     this.#options = options;
   }
 
   static async start(options: LokiDoubleOptions = {}): Promise<LokiDouble> {
     const double = new LokiDouble(options);
-    double.server = await RecordingHttpServer.start((request) => double.#handle(request));
-    return double;
+    return double.listen();
   }
 
-  get url(): string {
-    return this.server.url;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  #handle(request: RecordedRequest): DoubleReply {
+  protected handle(request: RecordedRequest): DoubleReply {
     if (request.method !== "POST" || request.path !== "/loki/api/v1/push")
       return { status: 404, body: "404 page not found\n" };
     if (

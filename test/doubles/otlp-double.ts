@@ -1,6 +1,6 @@
 import {
   headerValue,
-  RecordingHttpServer,
+  ReceiverDouble,
   type DoubleReply,
   type RecordedRequest,
 } from "./recording-http-server.ts";
@@ -36,23 +36,13 @@ const ANY_VALUE_KEYS = [
  * KeyValue lists with one AnyValue member; 400 for anything else. A scripted partial success
  * answers 200 with `partialSuccess.rejectedLogRecords`.
  */
-export class OtlpDouble {
+export class OtlpDouble extends ReceiverDouble {
   readonly records: OtlpReceivedRecord[] = [];
   #partial: { readonly rejected: number; readonly message: string } | undefined;
-  server!: RecordingHttpServer;
 
   static async start(): Promise<OtlpDouble> {
     const double = new OtlpDouble();
-    double.server = await RecordingHttpServer.start((request) => double.#handle(request));
-    return double;
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
+    return double.listen();
   }
 
   /** The next export is answered as a partial success that rejected `rejected` records. */
@@ -60,7 +50,7 @@ export class OtlpDouble {
     this.#partial = { rejected, message };
   }
 
-  #handle(request: RecordedRequest): DoubleReply {
+  protected handle(request: RecordedRequest): DoubleReply {
     if (request.method !== "POST" || request.path !== "/v1/logs") return { status: 404, body: "not found" };
     if (headerValue(request, "content-type") !== "application/json")
       return { status: 415, body: "unsupported" };

@@ -71,6 +71,11 @@ export class RecordingHttpServer {
     this.#scripted.push(...replies);
   }
 
+  /** Drops the scripted replies not given yet: the double answers from its handler again. */
+  unscript(): void {
+    this.#scripted.length = 0;
+  }
+
   async close(): Promise<void> {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) =>
@@ -99,4 +104,26 @@ function send(response: ServerResponse, reply: DoubleReply): void {
 export function headerValue(request: RecordedRequest, name: string): string | undefined {
   const value = request.headers[name.toLowerCase()];
   return Array.isArray(value) ? value.at(-1) : value;
+}
+
+/** A receiver's double: a RecordingHttpServer that answers through the double's `handle`. */
+export abstract class ReceiverDouble {
+  server!: RecordingHttpServer;
+
+  /** `http://127.0.0.1:<port>`. */
+  get url(): string {
+    return this.server.url;
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  /** Starts listening; what each double's `start` returns. */
+  protected async listen(): Promise<this> {
+    this.server = await RecordingHttpServer.start((request) => this.handle(request));
+    return this;
+  }
+
+  protected abstract handle(request: RecordedRequest): DoubleReply;
 }

@@ -1,6 +1,6 @@
 import {
   headerValue,
-  RecordingHttpServer,
+  ReceiverDouble,
   type DoubleReply,
   type RecordedRequest,
 } from "./recording-http-server.ts";
@@ -39,32 +39,23 @@ const hec = (status: number, text: string, code: number, extra: object = {}): Do
  * Splunk <token>`, concatenated JSON envelopes with a numeric `time` and a non-empty `event`,
  * the documented error codes, and indexer acknowledgement with channels.
  */
-export class SplunkHecDouble {
+export class SplunkHecDouble extends ReceiverDouble {
   readonly events: HecEnvelope[] = [];
   readonly #options: SplunkHecDoubleOptions;
   readonly #acks = new Map<number, number>();
   #nextAck = 0;
-  server!: RecordingHttpServer;
 
   private constructor(options: SplunkHecDoubleOptions) {
+    super();
     this.#options = options;
   }
 
   static async start(options: SplunkHecDoubleOptions): Promise<SplunkHecDouble> {
     const double = new SplunkHecDouble(options);
-    double.server = await RecordingHttpServer.start((request) => double.#handle(request));
-    return double;
+    return double.listen();
   }
 
-  get url(): string {
-    return this.server.url;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  #handle(request: RecordedRequest): DoubleReply {
+  protected handle(request: RecordedRequest): DoubleReply {
     const path = request.path.split("?")[0];
     if (request.method !== "POST") return hec(405, "Method not allowed", 404);
     if (path !== "/services/collector/event" && path !== "/services/collector/ack") {

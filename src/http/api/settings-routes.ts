@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { weekdays } from "../../audit/alerts/business-hours.ts";
 import type { SettingsService } from "../../settings/settings-service.ts";
 import { parseSettingsPatch, settingsPatchSchema } from "../../settings/settings-patch.ts";
 import type { TokenGuard } from "../middleware/require-token.ts";
@@ -12,6 +13,16 @@ const settingsSchema = z
       requireTwoFactor: z.boolean().meta({
         description: "Everyone must use 2FA: a person without it can only enrol after signing in.",
       }),
+    }),
+    alerts: z.object({
+      businessHours: z
+        .object({
+          timeZone: z.string().meta({ description: "An IANA time zone." }),
+          days: z.array(z.enum(weekdays)),
+          start: z.string().meta({ description: "HH:MM, inclusive." }),
+          end: z.string().meta({ description: "HH:MM, exclusive; before the start spans midnight." }),
+        })
+        .meta({ description: "When configuration changes are expected (alert rules)." }),
     }),
     audit: z.object({
       retentionDays: retentionDaysSchema,

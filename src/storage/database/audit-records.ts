@@ -123,6 +123,17 @@ export class AuditRecords {
     }
   }
 
+  /** Seq and timestamp of up to `limit` events before seq `before`, newest first (cheap: no payload). */
+  async timesBefore(before: number, limit: number): Promise<{ seq: number; timestamp: string }[]> {
+    return this.#db
+      .selectFrom("audit_logs")
+      .select(["seq", "timestamp"])
+      .where("seq", "<", before)
+      .orderBy("seq", "desc")
+      .limit(limit)
+      .execute();
+  }
+
   async findById(id: string): Promise<AuditRow | null> {
     return (
       (await this.#db

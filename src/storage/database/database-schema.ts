@@ -32,6 +32,8 @@ export interface Database {
   proxy_versions: ProxyVersionsTable;
   proxy_change_feeds: ProxyChangeFeedsTable;
   proxy_name_conflicts: ProxyNameConflictsTable;
+  alerts: AlertsTable;
+  alert_state: AlertStateTable;
 }
 
 export type RepositoryType = "git" | "composer";
@@ -442,4 +444,35 @@ export interface ProxyNameConflictsTable {
   served_by: string;
   shadowed: string;
   first_seen_at: string;
+}
+
+/** An alert a rule raised (migration 0012). */
+export interface AlertsTable {
+  id: string;
+  rule_id: string;
+  rule_name: string;
+  title: string;
+  level: string;
+  /** JSON: the group-by fields and their values. */
+  group_key: string;
+  count: number;
+  /** JSON: [{id, seq}], oldest first. */
+  evidence: string;
+  first_timestamp: string;
+  last_timestamp: string;
+  fired_at: string;
+  status: "open" | "acknowledged";
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  note: string | null;
+  /** JSON: the response taken, or null. */
+  response: string | null;
+  /** JSON: each channel's delivery. */
+  notifications: string;
+}
+
+/** One row (id = 1): the highest seq the alert rules have seen. */
+export interface AlertStateTable {
+  id: number;
+  cursor: number;
 }
