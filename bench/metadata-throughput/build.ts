@@ -33,6 +33,9 @@ export function buildPrivateCopy(projectRoot: string, dir: string): string {
   }
   fs.cpSync(path.join(projectRoot, "bin"), path.join(dir, "bin"), { recursive: true });
   fs.copyFileSync(path.join(projectRoot, "package.json"), path.join(dir, "package.json"));
-  fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"), "dir");
+  // node_modules, and what the server reads beside dist/ at start (the OpenAPI schemas, its pages).
+  for (const folder of ["node_modules", "schemas", "assets"]) {
+    fs.symlinkSync(path.join(projectRoot, folder), path.join(dir, folder), "dir");
+  }
   return dir;
 }
