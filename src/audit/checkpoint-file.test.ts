@@ -44,6 +44,29 @@ describe("readCheckpointFile", () => {
     ]);
   });
 
+  it("reads checkpoints forwarded by an audit sink, as a SIEM exports them", () => {
+    const forwarded = (size: number) => ({
+      record_type: "checkpoint",
+      id: `checkpoint-${size}`,
+      tree_size: size,
+      signed_note: note(size),
+    });
+    const text = [
+      JSON.stringify(forwarded(3)),
+      JSON.stringify({ time: 1767225600, sourcetype: "_json", event: forwarded(4) }),
+      JSON.stringify({ _id: "checkpoint-5", _source: { package_broker: { checkpoint: forwarded(5) } } }),
+      JSON.stringify({ id: "01J0", seq: 6, event: "audit", action: "searched", details: { q: "x" } }),
+      JSON.stringify({ record_type: "checkpoint", signed_note: 7 }),
+      JSON.stringify({ a: { b: { c: { d: { e: forwarded(8) } } } } }),
+    ].join("\n");
+    const found = readCheckpointFile(text, "siem.jsonl");
+    expect(found).toEqual([
+      { note: note(3), source: "siem.jsonl line 1" },
+      { note: note(4), source: "siem.jsonl line 2" },
+      { note: note(5), source: "siem.jsonl line 3" },
+    ]);
+  });
+
   it("reads a mix of both", () => {
     const text = `${logLine("Audit checkpoint", { checkpoint: note(1) })}\n${note(2)}\n${logLine("x", {})}\n`;
     expect(readCheckpointFile(text, "f").map((c) => c.note)).toEqual([note(1), note(2)]);

@@ -13,7 +13,9 @@ const SIGNATURE_PREFIX = "\u2014 ";
  * - signed checkpoint notes as served by `GET /audit/checkpoint`: the text lines, a blank line,
  *   the signature lines (`— <name> <base64>`), the notes separated by blank lines;
  * - lines of the operational log (JSON): those whose `message` is "Audit checkpoint" carry the
- *   note in `context.checkpoint`; every other JSON line is skipped.
+ *   note in `context.checkpoint`;
+ * - checkpoints as an audit sink forwarded them, exported from the SIEM as JSON lines (the record,
+ *   or the SIEM's document wrapping it); every other JSON line is skipped.
  *
  * Notes are returned as written, signatures unchecked (the verifier checks them). A block of text
  * that is not a note (no signature lines) is an error, and so is a file without any checkpoint:
@@ -88,8 +90,29 @@ function checkpointFromLogLine(line: string): string | undefined {
   }
   if (typeof parsed !== "object" || parsed === null) return undefined;
   const entry = parsed as { message?: unknown; context?: unknown };
-  if (entry.message !== CHECKPOINT_LOG_MESSAGE) return undefined;
+  if (entry.message !== CHECKPOINT_LOG_MESSAGE) return forwardedCheckpoint(parsed, 0);
   if (typeof entry.context !== "object" || entry.context === null) return undefined;
   const note = (entry.context as { checkpoint?: unknown }).checkpoint;
   return typeof note === "string" ? note : undefined;
+}
+
+/** How deep a SIEM may have wrapped a forwarded checkpoint (`_source.package_broker.checkpoint`). */
+const MAX_WRAPPING = 4;
+
+/**
+ * A checkpoint as an audit sink forwarded it (`{"record_type": "checkpoint", "signed_note": ...}`,
+ * docs/audit-forwarding.md), found as a SIEM exports it: the record itself, or wrapped in its
+ * envelope (Splunk's `event`, Elasticsearch's `_source.package_broker.checkpoint` ...).
+ */
+function forwardedCheckpoint(value: object, depth: number): string | undefined {
+  const record = value as { record_type?: unknown; signed_note?: unknown };
+  if (record.record_type === "checkpoint" && typeof record.signed_note === "string")
+    return record.signed_note;
+  if (depth >= MAX_WRAPPING) return undefined;
+  for (const inner of Object.values(value)) {
+    if (typeof inner !== "object" || inner === null || Array.isArray(inner)) continue;
+    const note = forwardedCheckpoint(inner as object, depth + 1);
+    if (note !== undefined) return note;
+  }
+  return undefined;
 }
