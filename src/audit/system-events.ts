@@ -3,7 +3,10 @@ import { redactUrlPassword } from "../config/redact-url-password.ts";
 import { systemContext, type AuditDetails } from "./audit-event.ts";
 import { rowToEvent } from "./audit-row.ts";
 import { auditTrail } from "./audit-trail.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Runtime } from "../runtime.ts";
 import type { AuditRuntime } from "./open-audit.ts";
+import { applyConfiguredSinks } from "./sinks/configured-sinks.ts";
 
 /** `system` events of the server's life: started, stopped. */
 export async function recordSystemEvent(
@@ -77,5 +80,36 @@ function configurationSnapshot(config: Config): Record<string, unknown> {
     PB_AUDIT_ORIGIN: config.audit.origin,
     PB_AUDIT_CHECKPOINT_SECONDS: config.audit.checkpointEveryMs / 1000,
     PB_AUDIT_CHECKPOINT_EVENTS: config.audit.checkpointEveryEvents,
+    PB_AUDIT_SINKS_FILE: config.audit.sinksFile,
+    PB_AUDIT_SINK_TIMEOUT_SECONDS: config.audit.sinkTimeoutMs / 1000,
+    PB_AUDIT_SINK_POLL_MS: config.audit.sinkPollMs,
+    PB_ALERT_RULES_FILE: config.alerts.rulesFile,
+    PB_ALERT_WEBHOOK_URL:
+      config.alerts.webhookUrl === null ? null : redactUrlPassword(config.alerts.webhookUrl),
+    PB_ALERT_WEBHOOK_SECRET: config.alerts.webhookSecret === null ? "unset" : "set",
+    // The URL of an incoming webhook is its secret.
+    PB_ALERT_SLACK_WEBHOOK_URL: config.alerts.slackWebhookUrl === null ? "unset" : "set",
+    // E-mail addresses never enter the log: how many.
+    PB_ALERT_EMAIL_TO: config.alerts.emailTo.length,
+    PB_ALERT_POLL_MS: config.alerts.pollMs,
+    PB_PROXY_CHANGES_INTERVAL_SECONDS: config.proxy.changesIntervalMs / 1000,
   };
+}
+
+/**
+ * Applies PB_AUDIT_SINKS_FILE, as the system, and logs what it did; an invalid file throws (the
+ * start stops with its message).
+ */
+export async function applySinksFile(
+  runtime: Pick<Runtime, "config" | "audit" | "auditSinks">,
+  logger: Logger,
+): Promise<void> {
+  const file = runtime.config.audit.sinksFile;
+  if (file === null) return;
+  const report = await applyConfiguredSinks(
+    file,
+    runtime.auditSinks,
+    auditTrail(runtime.audit.log, systemContext),
+  );
+  logger.info({ context: { file, ...report } }, "Audit sinks file applied");
 }

@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { recordConfiguration, recordSystemEvent } from "../audit/system-events.ts";
+import { recordConfiguration, recordSystemEvent, applySinksFile } from "../audit/system-events.ts";
 import { servePrimary } from "../cluster/serve-primary.ts";
 import { serveWorker } from "../cluster/serve-worker.ts";
 import { loadConfig, type Config } from "../config/load-config.ts";
@@ -26,6 +26,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logMigrationsApplied(logger, { applied: runtime.migrations.applied });
   const app = createRuntimeApp(runtime, logger);
   await recordConfiguration(runtime.audit, config);
+  await applySinksFile(runtime, logger);
   await runtime.audit.checkpointer.checkpointNow();
   const jobs = startBackgroundJobs(runtime, logger);
   const listener = await listenHttp(app.fetch, { host: config.host, port: config.port });

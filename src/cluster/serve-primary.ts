@@ -1,4 +1,4 @@
-import { recordConfiguration, recordSystemEvent } from "../audit/system-events.ts";
+import { recordConfiguration, recordSystemEvent, applySinksFile } from "../audit/system-events.ts";
 import { offerFirstRunSetupLink } from "../cli/first-run-setup-link.ts";
 import { stopSignal } from "../cli/stop-signal.ts";
 import type { Config } from "../config/load-config.ts";
@@ -46,6 +46,7 @@ export async function servePrimary(
     if (runtime.migrations.applied.length > 0)
       logMigrationsApplied(logger, { applied: runtime.migrations.applied });
     await recordConfiguration(runtime.audit, config);
+    await applySinksFile(runtime, logger);
     await checkpointer.checkpointNow();
     jobs = startBackgroundJobs(runtime, logger);
     const port = await workers.start();

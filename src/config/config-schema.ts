@@ -272,6 +272,13 @@ export const configSchema = z.object({
     .max(30_000, { error: "must be at most 30000" })
     .default(1000)
     .describe("How often the alert rules read new audit events."),
+  PB_AUDIT_SINKS_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "A YAML or JSON file of audit sinks ({sinks: [{name, type, url, ...}]}) applied at each start of serve: listed sinks are created or changed to match.",
+    ),
   PB_AUDIT_SINK_TIMEOUT_SECONDS: z.coerce
     .number({ error: "must be a number of seconds" })
     .int({ error: "must be a whole number" })

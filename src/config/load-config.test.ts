@@ -42,6 +42,7 @@ describe("loadConfig", () => {
         rawIpDays: 0,
         sinkTimeoutMs: 30000,
         sinkPollMs: 1000,
+        sinksFile: null,
       },
       alerts: {
         rulesFile: null,

@@ -40,6 +40,8 @@ export interface Config {
     readonly rawIpDays: number;
     readonly sinkTimeoutMs: number;
     readonly sinkPollMs: number;
+    /** PB_AUDIT_SINKS_FILE, applied by `serve` at each start; null: none. */
+    readonly sinksFile: string | null;
   };
   /** Alert rules beside the defaults, and where alerts are sent (docs/alert-rules.md). */
   readonly alerts: {
@@ -111,6 +113,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       rawIpDays: raw.PB_AUDIT_RAW_IP_DAYS,
       sinkTimeoutMs: raw.PB_AUDIT_SINK_TIMEOUT_SECONDS * 1000,
       sinkPollMs: raw.PB_AUDIT_SINK_POLL_MS,
+      sinksFile: raw.PB_AUDIT_SINKS_FILE ?? null,
     },
     alerts: {
       rulesFile: raw.PB_ALERT_RULES_FILE ?? null,

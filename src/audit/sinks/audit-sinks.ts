@@ -14,6 +14,7 @@ import {
   rotatedCredentials,
   splitUserinfo,
   transportCredentials,
+  withUserinfo,
   type SinkCredentials,
 } from "./sink-credentials.ts";
 import { newSinkSchema, secretRotationSchema, SIGNED_TYPES, sinkChangeSchema } from "./sink-input.ts";
@@ -34,6 +35,18 @@ export interface AuditSinksOptions {
   readonly secrets: SecretBox;
   readonly clock: Clock;
   readonly attemptTimeoutMs: number;
+}
+
+/** A sink's settings with its credentials, as the configuration file states them. */
+export interface ConfiguredSink {
+  readonly id: string;
+  /** With the user name and password put back. */
+  readonly url: string;
+  readonly format: string;
+  readonly options: Readonly<Record<string, string | number | boolean>>;
+  readonly token: string | null;
+  /** The newest signing secret of a webhook. */
+  readonly signingSecret: string | null;
 }
 
 /** How `audit sink test` went. */
@@ -73,6 +86,24 @@ export class AuditSinks {
       this.#audit.state(),
     ]);
     return Promise.all(rows.map((row) => this.#view(row, state.size, parked.get(row.id) ?? 0)));
+  }
+
+  /**
+   * What a sink named `name` is configured with now, credentials opened (for the configuration
+   * file's reconciliation, which compares before it changes anything); null without one.
+   */
+  async configured(name: string): Promise<ConfiguredSink | null> {
+    const row = await this.#records.findByName(name);
+    if (row === null) return null;
+    const credentials = this.#pool.credentialsOf(row);
+    return {
+      id: row.id,
+      url: withUserinfo(row.url, credentials.userinfo),
+      format: row.format,
+      options: JSON.parse(row.options) as ConfiguredSink["options"],
+      token: credentials.token ?? null,
+      signingSecret: credentials.secrets?.[0]?.secret ?? null,
+    };
   }
 
   async get(id: string): Promise<SinkView> {
