@@ -364,10 +364,24 @@ export class AuditSinks {
     }
   }
 
+  /**
+   * The credentials as far as they open: a sink sealed with another server key (a restored
+   * database, a changed PB_SECRET_KEY) is still listed, shown without them; its last error says
+   * why it does not deliver (remove it and add it again with its credentials).
+   */
+  #readableCredentials(row: AuditSinkRow): SinkCredentials {
+    try {
+      return this.#pool.credentialsOf(row);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === "SecretUnreadable") return {};
+      throw error;
+    }
+  }
+
   async #view(row: AuditSinkRow, logSize: number, parked: number): Promise<SinkView> {
     const next = row.cursor < logSize ? (await this.#audit.range(row.cursor + 1, 1))[0] : undefined;
     return sinkView(row, {
-      credentials: this.#pool.credentialsOf(row),
+      credentials: this.#readableCredentials(row),
       logSize,
       oldestUndelivered: next?.timestamp ?? null,
       parked,

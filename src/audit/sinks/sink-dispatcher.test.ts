@@ -235,6 +235,34 @@ describe("SinkDispatcher", () => {
     expect(receiver.received.filter(isEventWithId(new Set([second])))).toHaveLength(1);
   });
 
+  it("records a sink whose transport cannot be built, and backs off, without stopping the others", async () => {
+    const receiver = new ScriptedReceiver();
+    const runtime = await start(receiver);
+    const broken = await addSink(runtime);
+    const working = await runtime.runtime.auditSinks.add(
+      { type: "loki", url: "https://loki.example.com", name: "working" },
+      trailOf(runtime),
+    );
+    await runtime.runtime.database.db
+      .updateTable("audit_sinks")
+      .set({ secret: "v1.not.sealed", updated_at: "2026-01-01T00:00:01.000Z" })
+      .where("id", "=", broken)
+      .execute();
+    await runtime.runtime.sinkDispatcher.deliverDue();
+    const view = await runtime.runtime.database.db
+      .selectFrom("audit_sinks")
+      .selectAll()
+      .where("id", "=", broken)
+      .executeTakeFirstOrThrow();
+    expect(view.attempts).toBe(1);
+    expect(view.last_error).toMatch(/^a stored secret cannot be decrypted/);
+    expect((await runtime.runtime.auditSinks.get(working.id)).lag.events).toBe(0);
+    // Still listed, without the credentials it can no longer open, with the reason.
+    const listed = await runtime.runtime.auditSinks.get(broken);
+    expect(listed.credentials).toEqual({ token: false, userinfo: false, signingKeys: [] });
+    expect(listed.lastError).toMatch(/^a stored secret cannot be decrypted/);
+  });
+
   it("sends nothing while paused and resumes where it stopped", async () => {
     const receiver = new ScriptedReceiver();
     const runtime = await start(receiver);

@@ -60,7 +60,8 @@ export class SinkDispatcher {
 
   /**
    * One round: every sink that is not paused and not waiting gets up to BATCHES_PER_ROUND
-   * batches. Resolves when the round is over; a failing sink never stops the others.
+   * batches. Resolves when the round is over; a failing sink never stops the others (its error
+   * is recorded on it, and it waits its backoff).
    * `stillMine` is asked before each attempt (the scheduler renews its lease there); false ends
    * the round.
    */
@@ -75,11 +76,7 @@ export class SinkDispatcher {
     for (const sink of sinks) {
       if (signal.aborted) return;
       if (!this.#due(sink)) continue;
-      try {
-        await this.#deliverSink(sink, signal, stillMine);
-      } catch (error) {
-        this.#options.logger.error({ error, context: { sink: sink.id } }, "Audit sink delivery failed");
-      }
+      await this.#deliverSink(sink, signal, stillMine);
     }
   }
 
@@ -96,7 +93,17 @@ export class SinkDispatcher {
     let sink = initial;
     for (let round = 0; round < BATCHES_PER_ROUND; round += 1) {
       if (signal.aborted || !(await stillMine())) return;
-      if (!(await this.#attempt(sink, signal))) return;
+      let progressed: boolean;
+      try {
+        progressed = await this.#attempt(sink, signal);
+      } catch (error) {
+        // Not the receiver: the transport cannot be built (its sealed credentials no longer open,
+        // its stored options are refused) or the log cannot be read. Visible on the sink, retried.
+        this.#options.logger.error({ error, context: { sink: sink.id } }, "Audit sink delivery failed");
+        await this.#fail(sink, error instanceof Error ? error.message : String(error), undefined);
+        return;
+      }
+      if (!progressed) return;
       const reread = await this.#options.sinks.findById(sink.id);
       if (reread === null || !this.#due(reread)) return;
       sink = reread;
