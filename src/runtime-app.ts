@@ -3,6 +3,7 @@ import { createAuditReads } from "./audit/audit-reads.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { createApp } from "./http/create-app.ts";
 import type { Logger } from "./observability/logger.ts";
+import { createMetricsRegistry } from "./observability/metrics.ts";
 import { LIMITS, type Runtime } from "./runtime.ts";
 
 /** The HTTP app over a runtime's services (what `serve` listens with, and in-process tests use). */
@@ -32,6 +33,14 @@ export function createRuntimeApp(runtime: Runtime, logger: Logger): Hono<AppEnv>
     auditRetention: runtime.auditRetention,
     auditSinks: runtime.auditSinks,
     alerts: runtime.alerts,
+    metrics: {
+      token: runtime.config.metricsToken,
+      registry: createMetricsRegistry({
+        sinks: () => runtime.auditSinks.list(),
+        logSize: async () => (await runtime.audit.records.state()).size,
+        openAlerts: () => runtime.alerts.openCount(),
+      }),
+    },
     baseUrl: runtime.config.baseUrl,
     ready: () => runtime.database.ping(),
     limits: { maxUploadBytes: runtime.config.maxUploadBytes, maxJsonBytes: LIMITS.maxJsonBytes },

@@ -83,6 +83,7 @@ function configurationSnapshot(config: Config): Record<string, unknown> {
     PB_AUDIT_SINKS_FILE: config.audit.sinksFile,
     PB_AUDIT_SINK_TIMEOUT_SECONDS: config.audit.sinkTimeoutMs / 1000,
     PB_AUDIT_SINK_POLL_MS: config.audit.sinkPollMs,
+    PB_METRICS_TOKEN: config.metricsToken === null ? "unset" : "set",
     PB_ALERT_RULES_FILE: config.alerts.rulesFile,
     PB_ALERT_WEBHOOK_URL:
       config.alerts.webhookUrl === null ? null : redactUrlPassword(config.alerts.webhookUrl),

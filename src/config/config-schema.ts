@@ -272,6 +272,15 @@ export const configSchema = z.object({
     .max(30_000, { error: "must be at most 30000" })
     .default(1000)
     .describe("How often the alert rules read new audit events."),
+  PB_METRICS_TOKEN: z
+    .string()
+    .min(16, { error: "must be at least 16 characters" })
+    .max(512, { error: "must be at most 512 characters" })
+    .regex(/^[A-Za-z0-9\-._~+/]+=*$/, { error: "must be usable as a Bearer token (letters, digits, -._~+/)" })
+    .optional()
+    .describe(
+      "Exposes Prometheus metrics at /metrics to a scraper that sends it as a Bearer token; unset: no metrics.",
+    ),
   PB_AUDIT_SINKS_FILE: z
     .string()
     .min(1)

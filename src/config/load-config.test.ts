@@ -44,6 +44,7 @@ describe("loadConfig", () => {
         sinkPollMs: 1000,
         sinksFile: null,
       },
+      metricsToken: null,
       alerts: {
         rulesFile: null,
         webhookUrl: null,

@@ -43,6 +43,8 @@ export interface Config {
     /** PB_AUDIT_SINKS_FILE, applied by `serve` at each start; null: none. */
     readonly sinksFile: string | null;
   };
+  /** PB_METRICS_TOKEN: the scraper's Bearer token for /metrics; null: no metrics. */
+  readonly metricsToken: string | null;
   /** Alert rules beside the defaults, and where alerts are sent (docs/alert-rules.md). */
   readonly alerts: {
     readonly rulesFile: string | null;
@@ -115,6 +117,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       sinkPollMs: raw.PB_AUDIT_SINK_POLL_MS,
       sinksFile: raw.PB_AUDIT_SINKS_FILE ?? null,
     },
+    metricsToken: raw.PB_METRICS_TOKEN ?? null,
     alerts: {
       rulesFile: raw.PB_ALERT_RULES_FILE ?? null,
       webhookUrl: raw.PB_ALERT_WEBHOOK_URL ?? null,

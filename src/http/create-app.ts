@@ -9,6 +9,7 @@ import type { SettingsService } from "../settings/settings-service.ts";
 import type { AuditedTokens } from "../access/audited-tokens.ts";
 import type { TokenService } from "../access/token-service.ts";
 import type { AuditReads } from "../audit/audit-reads.ts";
+import type { Registry } from "prom-client";
 import type { AlertInbox } from "../audit/alerts/alert-inbox.ts";
 import type { AuditSinks } from "../audit/sinks/audit-sinks.ts";
 import type { AuditRetention } from "../audit/retention/audit-retention.ts";
@@ -41,6 +42,7 @@ import { accountLinkRoutes, invitationRoutes } from "./api/account-link-routes.t
 import { settingsRoutes } from "./api/settings-routes.ts";
 import { errorResponse } from "./error-responses.ts";
 import { healthRoutes } from "./health-routes.ts";
+import { metricsRoutes } from "./metrics-routes.ts";
 import { openApiRoutes } from "./openapi/openapi-routes.ts";
 import { PRODUCT_VERSION } from "../product-version.ts";
 import { requestContext } from "./middleware/request-context.ts";
@@ -85,6 +87,8 @@ export interface AppDeps {
   readonly auditSinks: AuditSinks;
   /** What the alert rules raised (/api/alerts). */
   readonly alerts: AlertInbox;
+  /** /metrics: the registry, and PB_METRICS_TOKEN (null: no metrics). */
+  readonly metrics: { readonly registry: Registry; readonly token: string | null };
   /** The server's public URL (PB_BASE_URL), the server of the OpenAPI document. */
   readonly baseUrl: string;
   /** Resolves when the database answers; rejects otherwise. */
@@ -106,6 +110,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use("*", requestContext(deps.logger, deps.auditing));
   const routers = [
     healthRoutes(deps.ready, guard),
+    metricsRoutes({ ...deps.metrics, guard }),
     sessionRoutes({ ...deps, guard, maxJsonBytes }),
     userRoutes({
       users: deps.users,

@@ -32,6 +32,8 @@ const OPEN = [
   "DELETE /api/session",
   "POST /api/account-links/describe",
   "POST /api/account-links/accept",
+  // Not open: its own token (PB_METRICS_TOKEN), not a person's or an API token (metrics-routes.test.ts).
+  "GET /metrics",
 ];
 
 interface DocumentedRoute {

@@ -80,6 +80,11 @@ export class AlertInbox {
     return this.get(id);
   }
 
+  /** How many alerts nobody acknowledged yet. */
+  openCount(): Promise<number> {
+    return this.#records.countOpen();
+  }
+
   rules(): readonly AlertRule[] {
     return this.#rules;
   }

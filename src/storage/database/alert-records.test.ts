@@ -61,6 +61,7 @@ describe.each(testEngines())("AlertRecords on %s", (engine) => {
     const alerts = await open();
     await alerts.insert(alertRow("alt_a", "2026-01-01T10:00:00.000Z"));
     await alerts.insert(alertRow("alt_b", "2026-01-01T10:00:01.000Z"));
+    expect(await alerts.countOpen()).toBe(2);
     expect(await alerts.acknowledge("alt_a", "usr_admin", "2026-01-02T00:00:00.000Z", "handled")).toBe(true);
     expect(await alerts.acknowledge("alt_a", "usr_other", "2026-01-03T00:00:00.000Z", null)).toBe(false);
     expect(await alerts.findById("alt_a")).toMatchObject({
@@ -69,6 +70,7 @@ describe.each(testEngines())("AlertRecords on %s", (engine) => {
       note: "handled",
     });
     expect((await alerts.list({ limit: 10, status: "open" })).map((row) => row.id)).toEqual(["alt_b"]);
+    expect(await alerts.countOpen()).toBe(1);
   });
 
   it("keeps a cursor that only moves forward", async () => {

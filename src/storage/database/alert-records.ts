@@ -95,4 +95,13 @@ export class AlertRecords {
       .onConflict((oc) => oc.column("id").doUpdateSet({ cursor: to }).where("alert_state.cursor", "<", to))
       .execute();
   }
+
+  async countOpen(): Promise<number> {
+    const row = await this.#db
+      .selectFrom("alerts")
+      .select((eb) => eb.fn.countAll<number | string>().as("count"))
+      .where("status", "=", "open")
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
 }
