@@ -18,6 +18,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { benchEntry } from "./bench-entry.ts";
 import { buildPrivateCopy } from "./build.ts";
 import { formatProfile, summarizeCpuProfile } from "./cpu-profile.ts";
 import { exportStatic, verifyServer, type StaticExport } from "./export-static.ts";
@@ -561,50 +562,4 @@ function reportProfile(options: Options, profileDir: string, brokerRoot: string)
   log(`CPU profile kept at ${kept.join(", ")} (open in Chrome DevTools > Performance)`);
 }
 
-async function entry(): Promise<number> {
-  let options: Options | undefined;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
-    return 2;
-  }
-  if (options === undefined) return 0;
-  const cleanup = new Cleanup();
-  process.once("exit", () => {
-    cleanup.runSync();
-  });
-  const state = { aborting: false };
-  const abort = (why: string, code: number): void => {
-    state.aborting = true;
-    log(`${why}: stopping everything`);
-    const forced = setTimeout(() => process.exit(code), 15_000);
-    forced.unref();
-    void cleanup.run().finally(() => process.exit(code));
-  };
-  process.once("SIGINT", () => {
-    abort("interrupted", 130);
-  });
-  process.once("SIGTERM", () => {
-    abort("terminated", 143);
-  });
-  const limit = timeLimitMs(options);
-  const watchdog = setTimeout(() => {
-    abort(`time limit of ${Math.round(limit / 1000)} s reached`, 124);
-  }, limit);
-  watchdog.unref();
-  try {
-    await main(options, cleanup);
-    return 0;
-  } catch (error) {
-    if (!state.aborting)
-      log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return 1;
-  } finally {
-    clearTimeout(watchdog);
-    if (options.keep) cleanup.keepDirs();
-    await cleanup.run();
-  }
-}
-
-process.exitCode = await entry();
+process.exitCode = await benchEntry({ parse: parseOptions, help: HELP, timeLimitMs, main });
