@@ -22,7 +22,7 @@ import { benchEntry } from "../metadata-throughput/bench-entry.ts";
 import { StaticComposerRepository } from "../../test/support/static-composer-repository.ts";
 import { formatMachine, machineFacts } from "../audit-data/machine.ts";
 import { buildPrivateCopy } from "../metadata-throughput/build.ts";
-import { formatProfile, summarizeCpuProfile } from "../metadata-throughput/cpu-profile.ts";
+import { keepCpuProfiles } from "../metadata-throughput/cpu-profile.ts";
 import { brokerCli } from "../metadata-throughput/fixture.ts";
 import { NGINX_BIN, nginxVersion } from "../metadata-throughput/nginx.ts";
 import {
@@ -418,7 +418,7 @@ async function measure(
     direct: Object.keys(graph.rootRequire).length,
     lockSummary,
   });
-  if (options.profile) reportProfile(options, path.join(tmp, "profile"), brokerRoot);
+  if (options.profile) keepCpuProfiles(path.join(tmp, "profile"), options.profileOut, brokerRoot);
   if (options.json !== undefined) {
     fs.writeFileSync(
       options.json,
@@ -692,29 +692,6 @@ function printReport(
   }
   out.push("Markdown:", "", markdownTable(rows), "");
   process.stdout.write(`${out.join("\n")}\n`);
-}
-
-function reportProfile(options: Options, profileDir: string, brokerRoot: string): void {
-  const files = fs.existsSync(profileDir)
-    ? fs
-        .readdirSync(profileDir)
-        .filter((f) => f.endsWith(".cpuprofile"))
-        .map((f) => path.join(profileDir, f))
-    : [];
-  if (files.length === 0) {
-    log("no .cpuprofile was written (did the broker exit cleanly?)");
-    return;
-  }
-  const kept = files.map((file, index) =>
-    files.length === 1
-      ? options.profileOut
-      : options.profileOut.replace(/(\.cpuprofile)?$/, `.${index + 1}$1`),
-  );
-  files.forEach((file, index) => {
-    fs.copyFileSync(file, kept[index]!);
-  });
-  process.stdout.write(`\n${formatProfile(summarizeCpuProfile(kept, brokerRoot))}\n`);
-  log(`CPU profile kept at ${kept.join(", ")}`);
 }
 
 process.exitCode = await benchEntry({ parse: parseOptions, help: HELP, timeLimitMs, main });

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { log } from "../audit-data/machine.ts";
 
 /** The parts of a V8 .cpuprofile (written by `node --cpu-prof`) this summary reads. */
 interface CpuProfile {
@@ -150,4 +151,29 @@ export function formatProfile(summary: ProfileSummary): string {
     table("By function, self time:", summary.bySelf),
     table("By function, inclusive time:", summary.byTotal),
   ].join("\n\n");
+}
+
+/**
+ * Copies the broker's .cpuprofile files (one per process: with PB_WORKERS > 1, the primary's and
+ * each worker's) from `profileDir` to `profileOut` (numbered when several) and prints their summary.
+ */
+export function keepCpuProfiles(profileDir: string, profileOut: string, brokerRoot: string): void {
+  const files = fs.existsSync(profileDir)
+    ? fs
+        .readdirSync(profileDir)
+        .filter((f) => f.endsWith(".cpuprofile"))
+        .map((f) => path.join(profileDir, f))
+    : [];
+  if (files.length === 0) {
+    log("no .cpuprofile was written (did the broker exit cleanly?)");
+    return;
+  }
+  const kept = files.map((_file, index) =>
+    files.length === 1 ? profileOut : profileOut.replace(/(\.cpuprofile)?$/, `.${index + 1}$1`),
+  );
+  files.forEach((file, index) => {
+    fs.copyFileSync(file, kept[index] ?? profileOut);
+  });
+  process.stdout.write(`\n${formatProfile(summarizeCpuProfile(kept, brokerRoot))}\n`);
+  log(`CPU profile kept at ${kept.join(", ")} (open in Chrome DevTools > Performance)`);
 }

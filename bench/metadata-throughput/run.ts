@@ -20,7 +20,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { benchEntry } from "./bench-entry.ts";
 import { buildPrivateCopy } from "./build.ts";
-import { formatProfile, summarizeCpuProfile } from "./cpu-profile.ts";
+import { keepCpuProfiles } from "./cpu-profile.ts";
 import { exportStatic, verifyServer, type StaticExport } from "./export-static.ts";
 import { addAndSync, brokerCli, createGitRepositories, createReadToken } from "./fixture.ts";
 import { NGINX_BIN, startNginx, type NginxGzip } from "./nginx.ts";
@@ -409,7 +409,7 @@ async function main(options: Options, cleanup: Cleanup): Promise<void> {
     records,
     commands,
   });
-  if (options.profile) reportProfile(options, profileDir, brokerRoot);
+  if (options.profile) keepCpuProfiles(profileDir, options.profileOut, brokerRoot);
   if (options.json !== undefined) {
     const json = { facts, loadAfter, options, commands, records };
     fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
@@ -536,30 +536,6 @@ function commandExists(command: string): boolean {
 
 function seconds(since: number): string {
   return `${((performance.now() - since) / 1000).toFixed(1)} s`;
-}
-
-function reportProfile(options: Options, profileDir: string, brokerRoot: string): void {
-  // One file per process: with PB_WORKERS > 1, the primary's (mostly idle) and each worker's.
-  const files = fs.existsSync(profileDir)
-    ? fs
-        .readdirSync(profileDir)
-        .filter((f) => f.endsWith(".cpuprofile"))
-        .map((f) => path.join(profileDir, f))
-    : [];
-  if (files.length === 0) {
-    log("no .cpuprofile was written (did the broker exit cleanly?)");
-    return;
-  }
-  const kept = files.map((file, index) =>
-    files.length === 1
-      ? options.profileOut
-      : options.profileOut.replace(/(\.cpuprofile)?$/, `.${index + 1}$1`),
-  );
-  files.forEach((file, index) => {
-    fs.copyFileSync(file, kept[index]!);
-  });
-  process.stdout.write(`\n${formatProfile(summarizeCpuProfile(kept, brokerRoot))}\n`);
-  log(`CPU profile kept at ${kept.join(", ")} (open in Chrome DevTools > Performance)`);
 }
 
 process.exitCode = await benchEntry({ parse: parseOptions, help: HELP, timeLimitMs, main });
