@@ -13,7 +13,7 @@ interface JsonOption {
 
 interface AddOptions extends JsonOption {
   type: string;
-  url: string;
+  url?: string;
   name?: string;
   format?: string;
   token?: string;
@@ -46,7 +46,10 @@ export function registerAuditSinkCommands(
       "--type <type>",
       "splunk-hec, datadog, elasticsearch, logstash, loki, otlp, syslog or webhook",
     )
-    .requiredOption("--url <url>", "the receiver (https://..., or tcp:// / tls://host:port for syslog)")
+    .option(
+      "--url <url>",
+      "the receiver (https://..., or tcp:// / tls://host:port for syslog); Datadog: its site's intake by default",
+    )
     .option("--name <name>", "a name to tell sinks apart (default: type and host)")
     .option("--format <format>", "json, ecs or cef")
     .option("--token <token>", "the receiver's credential (Splunk HEC token, Datadog API key ...)")
@@ -210,7 +213,7 @@ async function addInput(io: CliIo, options: AddOptions): Promise<Record<string, 
   const secret = await credential(io, "--secret", options.secret, options.secretStdin);
   return {
     type: options.type,
-    url: options.url,
+    ...(options.url === undefined ? {} : { url: options.url }),
     ...(options.name === undefined ? {} : { name: options.name }),
     ...(options.format === undefined ? {} : { format: options.format }),
     ...(token === undefined ? {} : { token }),

@@ -21,6 +21,7 @@ import { newSinkSchema, secretRotationSchema, SIGNED_TYPES, sinkChangeSchema } f
 import { testSinkRecord } from "./sink-test-record.ts";
 import type { SinkTransportPool } from "./sink-transport-pool.ts";
 import type { SinkFormat, SinkTransportConfig } from "./sink-transport.ts";
+import { defaultReceiverUrl, defaultSinkName } from "./sink-defaults.ts";
 import { parkedView, sinkView, type ParkedRecordView, type SinkView } from "./sink-view.ts";
 
 const DEFAULT_OVERLAP_HOURS = 24;
@@ -121,7 +122,8 @@ export class AuditSinks {
   }
 
   async #add(input: unknown, trail: AuditTrail): Promise<SinkView> {
-    const sink = newSinkSchema.parse(input);
+    const parsed = newSinkSchema.parse(input);
+    const sink = { ...parsed, url: parsed.url ?? defaultReceiverUrl(parsed.type, parsed.options ?? {}) };
     const now = this.#clock.now().toISOString();
     const { url, userinfo } = splitUserinfo(sink.url);
     const credentials = newSinkCredentials(sink, userinfo, now);
@@ -134,7 +136,7 @@ export class AuditSinks {
       options,
       ...transportCredentials(credentials),
     });
-    const name = sink.name ?? (await this.#freeName(`${sink.type}-${hostOf(url)}`));
+    const name = sink.name ?? (await this.#freeName(defaultSinkName(sink.type, url)));
     if (sink.name !== undefined && (await this.#records.findByName(sink.name)) !== null) {
       throw conflict("SinkNameTaken", `a sink named "${sink.name}" exists already`);
     }
@@ -387,13 +389,5 @@ export class AuditSinks {
       parked,
       now: this.#clock.now(),
     });
-  }
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname || "receiver";
-  } catch {
-    return "receiver";
   }
 }

@@ -56,7 +56,7 @@ export async function applyConfiguredSinks(
       continue;
     }
     const change = {
-      ...(sameUrl(current.url, wanted.url) ? {} : { url: wanted.url }),
+      ...(wanted.url === undefined || sameUrl(current.url, wanted.url) ? {} : { url: wanted.url }),
       ...(wanted.format === undefined || current.format === wanted.format ? {} : { format: wanted.format }),
       ...(isDeepStrictEqual(current.options, wanted.options ?? {}) ? {} : { options: wanted.options ?? {} }),
       ...(token === undefined || current.token === token ? {} : { token }),

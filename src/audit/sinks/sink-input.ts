@@ -35,7 +35,11 @@ const sinkOptions = z
 export const newSinkSchema = z
   .strictObject({
     type: z.enum(sinkTypes),
-    url: sinkUrl,
+    url: sinkUrl
+      .optional()
+      .describe(
+        "The receiver; required, except for Datadog, whose default is the intake of the `site` option.",
+      ),
     name: sinkName.optional(),
     format: z
       .enum(sinkFormats)

@@ -88,6 +88,7 @@ describe("/api/audit/sinks", () => {
       [{ type: "webhook", url: "https://hooks.example.com", secret: "short" }, 400, "InvalidRequest"],
       [{ type: "loki", url: "https://loki.example.com", secret: WEBHOOK_SECRET }, 400, "SinkSecretMismatch"],
       [{ type: "kafka", url: "https://kafka.example.com" }, 400, "InvalidRequest"],
+      [{ type: "loki" }, 400, "SinkUrlRequired"],
       [
         { type: "loki", url: "https://loki.example.com", options: { a: { nested: 1 } } },
         400,
@@ -111,6 +112,16 @@ describe("/api/audit/sinks", () => {
       expect(refused.details).toMatchObject({ code });
     }
     expect((await t.runtime.auditSinks.list()).map((sink) => sink.type)).toEqual(["splunk-hec"]);
+  });
+
+  it("sends Datadog sinks without a URL to their site's intake", async () => {
+    const datadog = await add({ type: "datadog", token: "dd-api-key", options: { site: "datadoghq.eu" } });
+    expect(datadog).toMatchObject({
+      name: "datadog-http-intake.logs.datadoghq.eu",
+      url: "https://http-intake.logs.datadoghq.eu/",
+    });
+    const removed = await send(`/${datadog.id}`, { method: "DELETE" });
+    expect(removed.status).toBe(204);
   });
 
   it("lists sinks with their lag, shows one, and answers 404 for an unknown id", async () => {
