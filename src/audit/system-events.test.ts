@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../config/load-config.ts";
 import { createSilentLogger } from "../observability/logger.ts";
 import { openRuntime } from "../runtime.ts";
+import { systemContext } from "./audit-event.ts";
 import { rowToEvent } from "./audit-row.ts";
+import { auditTrail } from "./audit-trail.ts";
 import { recordConfiguration } from "./system-events.ts";
 
 describe("recordConfiguration", () => {
@@ -50,6 +52,62 @@ describe("recordConfiguration", () => {
           after: "smtps://broker:***@mail.example.com",
         },
       });
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it("takes a setting the previous start did not know (a new version's) as no change", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "pb-config-events-"));
+    roots.push(root);
+    const config = loadConfig({ PB_DATA_DIR: root });
+    const runtime = await openRuntime(config, createSilentLogger());
+    try {
+      // What an older version recorded: only some of today's settings.
+      await auditTrail(runtime.audit.log, systemContext).record({
+        event: "configuration",
+        action: "loaded",
+        outcome: "success",
+        target: { type: "configuration" },
+        details: { settings: { PB_HOST: config.host, PB_PORT: config.port } },
+      });
+      await recordConfiguration(runtime.audit, config);
+      const events = (await runtime.audit.records.range(1, 1000)).map(rowToEvent);
+      expect(events.filter((event) => event.action === "setting_changed")).toEqual([]);
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it("records a replaced signing key by its key id", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "pb-config-events-"));
+    roots.push(root);
+    const seed = (byte: number): string => Buffer.alloc(32, byte).toString("base64");
+    const ids: string[] = [];
+    for (const key of [seed(1), seed(2)]) {
+      const config = loadConfig({ PB_DATA_DIR: root, PB_AUDIT_SIGNING_KEY: key });
+      const runtime = await openRuntime(config, createSilentLogger());
+      try {
+        ids.push(runtime.audit.verifierKey.split("+")[1] ?? "");
+        await recordConfiguration(runtime.audit, config);
+      } finally {
+        await runtime.close();
+      }
+    }
+    const runtime = await openRuntime(
+      loadConfig({ PB_DATA_DIR: root, PB_AUDIT_SIGNING_KEY: seed(2) }),
+      createSilentLogger(),
+    );
+    try {
+      const events = (await runtime.audit.records.range(1, 1000)).map(rowToEvent);
+      const changes = events.filter((event) => event.action === "setting_changed");
+      expect(changes.map((event) => [event.target?.name, event.details])).toEqual([
+        [
+          "PB_AUDIT_SIGNING_KEY",
+          { before: `set, key id ${ids[0] ?? ""}`, after: `set, key id ${ids[1] ?? ""}` },
+        ],
+      ]);
+      expect(ids[0]).not.toBe(ids[1]);
     } finally {
       await runtime.close();
     }

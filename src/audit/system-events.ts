@@ -30,7 +30,7 @@ export async function recordSystemEvent(
  */
 export async function recordConfiguration(audit: AuditRuntime, config: Config): Promise<void> {
   const trail = auditTrail(audit.log, systemContext);
-  const settings = configurationSnapshot(config);
+  const settings = configurationSnapshot(config, audit.verifierKey);
   const previousRow = await audit.records.latestEvent("configuration", "loaded");
   const previous =
     previousRow === null
@@ -38,6 +38,8 @@ export async function recordConfiguration(audit: AuditRuntime, config: Config): 
       : (rowToEvent(previousRow).details.settings as Record<string, unknown> | undefined);
   if (previous !== undefined && previous !== null) {
     for (const [name, after] of Object.entries(settings)) {
+      // A setting this version adds was not changed: the first start that knows it records it.
+      if (!Object.hasOwn(previous, name)) continue;
       const before = previous[name] ?? null;
       if (JSON.stringify(before) === JSON.stringify(after)) continue;
       await trail.record({
@@ -59,7 +61,12 @@ export async function recordConfiguration(audit: AuditRuntime, config: Config): 
   });
 }
 
-function configurationSnapshot(config: Config): Record<string, unknown> {
+/**
+ * The effective PB_* settings as recorded. Secrets appear as set/unset; the checkpoint signing key
+ * also by its public key id (from the verifier key), so replacing one key by another is a change.
+ */
+function configurationSnapshot(config: Config, verifierKey: string): Record<string, unknown> {
+  const keyId = verifierKey.split("+")[1] ?? "?";
   return {
     PB_HOST: config.host,
     PB_PORT: config.port,
@@ -76,7 +83,7 @@ function configurationSnapshot(config: Config): Record<string, unknown> {
     PB_SMTP_FROM: config.smtp?.from ?? null,
     PB_AUDIT_IP_MODE: config.audit.ipMode,
     PB_TRUSTED_PROXIES: [...config.audit.trustedProxies],
-    PB_AUDIT_SIGNING_KEY: config.audit.signingKey === undefined ? "generated" : "set",
+    PB_AUDIT_SIGNING_KEY: `${config.audit.signingKey === undefined ? "generated" : "set"}, key id ${keyId}`,
     PB_AUDIT_ORIGIN: config.audit.origin,
     PB_AUDIT_CHECKPOINT_SECONDS: config.audit.checkpointEveryMs / 1000,
     PB_AUDIT_CHECKPOINT_EVENTS: config.audit.checkpointEveryEvents,
