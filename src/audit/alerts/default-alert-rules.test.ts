@@ -400,6 +400,16 @@ describe("changes to the audit system", () => {
     expect(names(run(events))).toEqual(Array<string>(6).fill("pb_audit_system_changed"));
   });
 
+  it("fires when a sink refused a record for good and when the retention purge waits for a sink", () => {
+    const at = stream();
+    const events = [
+      at(0, { ...audit("sink_record_parked", { record_id: "E1" }), outcome: "failure" }),
+      at(1, audit("retention_held_for_sinks", { kept_from_seq: 1 })),
+      at(2, setting("PB_AUDIT_SIGNING_KEY")),
+    ];
+    expect(names(run(events))).toEqual(Array<string>(3).fill("pb_audit_system_changed"));
+  });
+
   it("does not fire on a resumed sink, a placed hold, a longer retention, or another setting", () => {
     const at = stream();
     const events = [
