@@ -18,10 +18,10 @@ import { openRuntime } from "../../src/runtime.ts";
 import { RecordingHttpServer } from "../../test/doubles/recording-http-server.ts";
 import { BrokerServer } from "../../test/support/broker-process.ts";
 import { log } from "../audit-data/machine.ts";
+import { countOption } from "../metadata-throughput/bench-entry.ts";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" } } });
-const rounds = Number(values.rounds);
-if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw new Error("--rounds takes 1 to 50");
+const rounds = countOption("rounds", values.rounds, 1, 50);
 
 const PASSWORD = "a long and correct password 7";
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "pb-bench-alert-latency-"));

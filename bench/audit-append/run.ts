@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { Session } from "node:inspector/promises";
 import { parseArgs } from "node:util";
+import { countOption } from "../metadata-throughput/bench-entry.ts";
 import { sql } from "kysely";
 import pg from "pg";
 import { AuditCheckpointer } from "../../src/audit/audit-checkpointer.ts";
@@ -111,24 +112,19 @@ function parseOptions(argv: readonly string[]): Options | undefined {
     process.stdout.write(HELP);
     return undefined;
   }
-  const count = (name: string, value: string, min: number, max: number): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be ${min}..${max}`);
-    return n;
-  };
   const targets = values.targets.split(",").filter(Boolean);
   for (const id of targets) if (!(id in TARGETS)) throw new Error(`unknown target ${id}`);
   if (targets.length === 0) throw new Error("--targets is empty");
   const concurrency = values.concurrency
     .split(",")
     .filter(Boolean)
-    .map((n) => count("concurrency", n, 1, 10_000));
+    .map((n) => countOption("concurrency", n, 1, 10_000));
   if (concurrency.length === 0) throw new Error("--concurrency is empty");
   return {
     targets: targets as TargetId[],
     concurrency,
-    seconds: count("seconds", values.seconds, 1, 120),
-    warmup: count("warmup", values.warmup, 0, 60),
+    seconds: countOption("seconds", values.seconds, 1, 120),
+    warmup: countOption("warmup", values.warmup, 0, 60),
     profile: values.profile,
     indexer: !values["no-indexer"],
     json: values.json,

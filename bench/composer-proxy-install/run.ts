@@ -18,7 +18,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { benchEntry } from "../metadata-throughput/bench-entry.ts";
+import { benchEntry, countOption } from "../metadata-throughput/bench-entry.ts";
 import { StaticComposerRepository } from "../../test/support/static-composer-repository.ts";
 import { formatMachine, machineFacts } from "../audit-data/machine.ts";
 import { buildPrivateCopy } from "../metadata-throughput/build.ts";
@@ -125,11 +125,6 @@ function parseOptions(argv: readonly string[]): Options | undefined {
     process.stdout.write(HELP);
     return undefined;
   }
-  const count = (name: string, value: string, min: number, max: number): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be ${min}..${max}`);
-    return n;
-  };
   const modes = values.modes.split(",").filter(Boolean);
   for (const mode of modes)
     if (mode !== "lock" && mode !== "resolve") throw new Error(`unknown mode ${mode}`);
@@ -146,21 +141,21 @@ function parseOptions(argv: readonly string[]): Options | undefined {
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return {
-    rounds: count("rounds", values.rounds, 1, 50),
-    packages: count("packages", values.packages, 1, 2000),
+    rounds: countOption("rounds", values.rounds, 1, 50),
+    packages: countOption("packages", values.packages, 1, 2000),
     modes: modes as Mode[],
-    brokerWorkers: count("broker-workers", values["broker-workers"], 1, 64),
+    brokerWorkers: countOption("broker-workers", values["broker-workers"], 1, 64),
     logLevel: values["log-level"],
     profile: values.profile,
     profileOut: path.resolve(values["profile-out"] ?? `/tmp/pb-bench-${stamp}.cpuprofile`),
     maxLoad,
-    maxWaitMinutes: count("max-wait", values["max-wait"], 0, 120),
+    maxWaitMinutes: countOption("max-wait", values["max-wait"], 0, 120),
     json: values.json,
     brokerRoot,
     keep: values.keep,
     composerLog: values["composer-log"] === undefined ? undefined : path.resolve(values["composer-log"]),
     composerProfile: values["composer-profile"],
-    bursts: count("bursts", values.bursts, 0, 1000),
+    bursts: countOption("bursts", values.bursts, 0, 1000),
   };
 }
 

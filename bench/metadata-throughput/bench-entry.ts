@@ -1,6 +1,13 @@
 import { log } from "../audit-data/machine.ts";
 import { Cleanup } from "./processes.ts";
 
+/** A whole-number option in [min, max]; else an error naming the flag (a usage error, exit 2). */
+export function countOption(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be ${min}..${max}`);
+  return n;
+}
+
 /** What a benchmark's command line turns into, and how it runs. */
 export interface BenchSpec<O extends { readonly keep: boolean }> {
   /** The options from argv; undefined after printing --help; throws for a bad flag. */

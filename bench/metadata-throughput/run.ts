@@ -18,7 +18,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { benchEntry } from "./bench-entry.ts";
+import { benchEntry, countOption } from "./bench-entry.ts";
 import { buildPrivateCopy } from "./build.ts";
 import { keepCpuProfiles } from "./cpu-profile.ts";
 import { exportStatic, verifyServer, type StaticExport } from "./export-static.ts";
@@ -139,11 +139,6 @@ function parseOptions(argv: readonly string[]): Options | undefined {
     process.stdout.write(HELP);
     return undefined;
   }
-  const count = (name: string, value: string, min: number, max: number): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be ${min}..${max}`);
-    return n;
-  };
   const scenarios = values.scenarios.split(",").filter(Boolean);
   for (const id of scenarios) if (!(id in SCENARIOS)) throw new Error(`unknown scenario ${id}`);
   if (scenarios.length === 0) throw new Error("--scenarios is empty");
@@ -163,20 +158,20 @@ function parseOptions(argv: readonly string[]): Options | undefined {
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return {
-    packages: count("packages", values.packages, 1, 2000),
+    packages: countOption("packages", values.packages, 1, 2000),
     wrk: {
-      threads: count("threads", values.threads, 1, 64),
-      connections: count("connections", values.connections, 1, 10_000),
-      durationSeconds: count("duration", values.duration, 1, 600),
+      threads: countOption("threads", values.threads, 1, 64),
+      connections: countOption("connections", values.connections, 1, 10_000),
+      durationSeconds: countOption("duration", values.duration, 1, 600),
     },
-    rounds: count("rounds", values.rounds, 1, 20),
-    warmupSeconds: count("warmup", values.warmup, 0, 60),
+    rounds: countOption("rounds", values.rounds, 1, 20),
+    warmupSeconds: countOption("warmup", values.warmup, 0, 60),
     scenarios: scenarios as ScenarioId[],
     logLevel: values["log-level"],
     brokerLog: values["broker-log"],
     nginxGzip: values["nginx-gzip"],
-    nginxWorkers: count("nginx-workers", values["nginx-workers"], 1, 64),
-    brokerWorkers: count("broker-workers", values["broker-workers"] ?? values["nginx-workers"], 1, 64),
+    nginxWorkers: countOption("nginx-workers", values["nginx-workers"], 1, 64),
+    brokerWorkers: countOption("broker-workers", values["broker-workers"] ?? values["nginx-workers"], 1, 64),
     nodeBaseline: values["node-baseline"],
     profile: values.profile,
     profileOut: path.resolve(values["profile-out"] ?? `/tmp/pb-bench-${stamp}.cpuprofile`),
