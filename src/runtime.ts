@@ -219,8 +219,10 @@ export async function openRuntime(
       exclusive: options.auditExclusive,
       remoteSigner: options.remoteSigner,
     });
+    // What the server does on its own: migrations, parked records, alerts and their responses.
+    const systemTrail = auditTrail(audit.log, systemContext);
     if (migrations.applied.length > 0) {
-      await auditTrail(audit.log, systemContext).record({
+      await systemTrail.record({
         event: "system",
         action: "migrated",
         outcome: "success",
@@ -351,7 +353,7 @@ export async function openRuntime(
         transports: sinkPool,
         clock,
         random: Math.random,
-        trail: auditTrail(audit.log, systemContext),
+        trail: systemTrail,
         logger,
         attemptTimeoutMs: config.audit.sinkTimeoutMs,
       }),
@@ -366,9 +368,9 @@ export async function openRuntime(
           tokens,
           auditedTokens,
           auditedUsers,
-          trail: auditTrail(audit.log, systemContext),
+          trail: systemTrail,
         }),
-        trail: auditTrail(audit.log, systemContext),
+        trail: systemTrail,
         clock,
         random: Math.random,
         logger,

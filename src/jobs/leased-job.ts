@@ -46,8 +46,9 @@ export class LeasedJob {
     this.#leaseMs = options.leaseMs;
   }
 
+  /** Starts the timer; an interval of 0 means the job never runs on a timer. */
   start(): void {
-    if (this.#timer !== undefined) return;
+    if (this.#timer !== undefined || this.#intervalMs <= 0) return;
     this.#timer = setInterval(() => {
       this.#running ??= this.turn().finally(() => {
         this.#running = undefined;

@@ -5,7 +5,7 @@ import { JobLeaseRecords } from "../storage/database/job-lease-records.ts";
 import { startSearchIndexer } from "../audit/search/start-search-indexer.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Runtime } from "../runtime.ts";
-import { LeasedJob } from "./leased-job.ts";
+import { LeasedJob, type LeasedRound } from "./leased-job.ts";
 
 /** The lease of audit sink delivery: one process of one node delivers at a time, in seq order. */
 const SINK_DELIVERY_JOB = "audit.sinks.delivery";
@@ -25,61 +25,49 @@ export interface BackgroundJobs {
 /**
  * The server's timed work, in the one process that runs it (the single process of `serve`, or
  * the primary of several workers): checkpoint signing, the audit search indexer, the audit
- * retention purge, delivery to the audit sinks, the alert rules, composer upstreams' change feeds, and the pruning of ended sessions. The purge
- * also takes a database lease, so several nodes on one database purge one at a time.
+ * retention purge, delivery to the audit sinks, the alert rules, composer upstreams' change
+ * feeds, and the pruning of ended sessions. The purge, and each leased job, takes a database
+ * lease, so that of several nodes on one database one runs it at a time.
  */
 export function startBackgroundJobs(runtime: Runtime, logger: Logger): BackgroundJobs {
   const { checkpointer } = runtime.audit;
+  const { config } = runtime;
+  const trail = auditTrail(runtime.audit.log, systemContext);
+  const leases = new JobLeaseRecords(runtime.database.db);
+  const leased = (name: string, intervalMs: number, leaseMs: number, round: LeasedRound): LeasedJob =>
+    new LeasedJob({ name, round, leases, clock: runtime.clock, logger, intervalMs, leaseMs });
+  // A round's longest step is one delivery attempt (or notification), cut at the sink timeout.
+  const attemptLeaseMs = 2 * config.audit.sinkTimeoutMs + 10_000;
   const retention = new RetentionScheduler({
     retention: runtime.auditRetention,
-    trail: auditTrail(runtime.audit.log, systemContext),
+    trail,
     logger,
-    intervalMs: runtime.config.audit.purgeIntervalMs,
+    intervalMs: config.audit.purgeIntervalMs,
     rawIps: runtime.audit.rawIps,
   });
-  const sinkDelivery = new LeasedJob({
-    name: SINK_DELIVERY_JOB,
-    round: (signal, stillMine) => runtime.sinkDispatcher.deliverDue(signal, stillMine),
-    leases: new JobLeaseRecords(runtime.database.db),
-    clock: runtime.clock,
-    logger,
-    intervalMs: runtime.config.audit.sinkPollMs,
-    leaseMs: 2 * runtime.config.audit.sinkTimeoutMs + 10_000,
+  const sinkDelivery = leased(
+    SINK_DELIVERY_JOB,
+    config.audit.sinkPollMs,
+    attemptLeaseMs,
+    (signal, stillMine) => runtime.sinkDispatcher.deliverDue(signal, stillMine),
+  );
+  const alerting = leased(ALERT_EVALUATION_JOB, config.alerts.pollMs, attemptLeaseMs, async (signal) => {
+    await runtime.alertRunner.run(signal);
   });
-  const alerting = new LeasedJob({
-    name: ALERT_EVALUATION_JOB,
-    round: async (signal) => {
-      await runtime.alertRunner.run(signal);
-    },
-    leases: new JobLeaseRecords(runtime.database.db),
-    clock: runtime.clock,
-    logger,
-    intervalMs: runtime.config.alerts.pollMs,
-    leaseMs: 2 * runtime.config.audit.sinkTimeoutMs + 10_000,
-  });
-  const changeFeeds = new LeasedJob({
-    name: CHANGE_FEEDS_JOB,
-    round: async () => {
-      const trail = auditTrail(runtime.audit.log, systemContext);
-      for (const followed of await runtime.proxy.followChanges({ trail })) {
-        if (followed.error === null) continue;
-        logger.warn(
-          { context: { repository: followed.repositoryName, error: followed.error } },
-          "Following an upstream's change feed failed",
-        );
-      }
-    },
-    leases: new JobLeaseRecords(runtime.database.db),
-    clock: runtime.clock,
-    logger,
-    intervalMs: runtime.config.proxy.changesIntervalMs,
-    leaseMs: 30 * 60_000,
+  const changeFeeds = leased(CHANGE_FEEDS_JOB, config.proxy.changesIntervalMs, 30 * 60_000, async () => {
+    for (const followed of await runtime.proxy.followChanges({ trail })) {
+      if (followed.error === null) continue;
+      logger.warn(
+        { context: { repository: followed.repositoryName, error: followed.error } },
+        "Following an upstream's change feed failed",
+      );
+    }
   });
   checkpointer.start();
   retention.start();
   sinkDelivery.start();
   alerting.start();
-  if (runtime.config.proxy.changesIntervalMs > 0) changeFeeds.start();
+  changeFeeds.start();
   const indexer = startSearchIndexer({ database: runtime.config.database, db: runtime.database.db, logger });
   // Ended sessions and old failed logins: nothing reads them (every check looks at expiry and
   // at the last 10 minutes), they only take room.

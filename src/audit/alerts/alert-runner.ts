@@ -64,10 +64,10 @@ export class AlertRunner {
   /** One round: evaluate new events, then retry pending notifications. Returns the alerts raised. */
   async run(signal: AbortSignal = new AbortController().signal): Promise<AlertRow[]> {
     const raised: AlertRow[] = [];
-    const evaluator = await this.#evaluatorAt(await this.#options.records.cursor());
+    let cursor = await this.#options.records.cursor();
+    const evaluator = await this.#evaluatorAt(cursor);
     for (;;) {
       if (signal.aborted) break;
-      const cursor = await this.#options.records.cursor();
       const rows = await this.#options.audit.range(cursor + 1, PAGE);
       if (rows.length === 0) break;
       for (const row of rows) {
@@ -77,7 +77,8 @@ export class AlertRunner {
           if (alert !== null) raised.push(alert);
         }
       }
-      await this.#options.records.advance(rows.at(-1)?.seq ?? cursor);
+      cursor = rows.at(-1)?.seq ?? cursor;
+      await this.#options.records.advance(cursor);
       if (rows.length < PAGE) break;
     }
     await this.#retryNotifications(signal);
