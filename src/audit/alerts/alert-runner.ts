@@ -159,6 +159,7 @@ export class AlertRunner {
           nextAttemptAt: now,
         })),
       ),
+      notify_pending: this.#options.channels.length > 0 ? 1 : 0,
     };
     // Raised before a crash that kept the cursor back: stored, recorded and sent then.
     if (!(await this.#options.records.insert(row))) return null;
@@ -210,7 +211,8 @@ export class AlertRunner {
       }
       updated.push(await this.#send(channel, notice, notification, signal));
     }
-    await this.#options.records.setNotifications(row.id, JSON.stringify(updated));
+    const pending = updated.some((notification) => notification.status === "pending");
+    await this.#options.records.setNotifications(row.id, JSON.stringify(updated), pending);
   }
 
   async #send(

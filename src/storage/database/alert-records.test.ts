@@ -22,6 +22,7 @@ function alertRow(id: string, firedAt: string, pending = false): AlertRow {
     note: null,
     response: null,
     notifications: JSON.stringify([{ channel: "webhook", status: pending ? "pending" : "sent" }]),
+    notify_pending: pending ? 1 : 0,
   };
 }
 
@@ -51,7 +52,7 @@ describe.each(testEngines())("AlertRecords on %s", (engine) => {
     });
     expect(rest.map((row) => row.id)).toEqual(["alt_a"]);
     expect((await alerts.withPendingWork(10)).map((row) => row.id)).toEqual(["alt_b"]);
-    await alerts.setNotifications("alt_b", JSON.stringify([{ channel: "webhook", status: "sent" }]));
+    await alerts.setNotifications("alt_b", JSON.stringify([{ channel: "webhook", status: "sent" }]), false);
     expect(await alerts.withPendingWork(10)).toEqual([]);
     await alerts.setResponse("alt_a", '{"action":"lock-account"}');
     expect((await alerts.findById("alt_a"))?.response).toBe('{"action":"lock-account"}');

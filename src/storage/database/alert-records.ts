@@ -53,14 +53,19 @@ export class AlertRecords {
     return this.#db
       .selectFrom("alerts")
       .selectAll()
-      .where("notifications", "like", '%"status":"pending"%')
+      .where("notify_pending", "=", 1)
       .orderBy("fired_at")
       .limit(limit)
       .execute();
   }
 
-  async setNotifications(id: string, notifications: string): Promise<void> {
-    await this.#db.updateTable("alerts").set({ notifications }).where("id", "=", id).execute();
+  /** Each channel's delivery as JSON, and whether one is still to be (re)tried. */
+  async setNotifications(id: string, notifications: string, pending: boolean): Promise<void> {
+    await this.#db
+      .updateTable("alerts")
+      .set({ notifications, notify_pending: pending ? 1 : 0 })
+      .where("id", "=", id)
+      .execute();
   }
 
   async setResponse(id: string, response: string): Promise<void> {

@@ -469,6 +469,8 @@ export interface AlertsTable {
   response: string | null;
   /** JSON: each channel's delivery. */
   notifications: string;
+  /** 1 while a notification is still to be (re)tried. */
+  notify_pending: number;
 }
 
 /** One row (id = 1): the highest seq the alert rules have seen. */

@@ -34,8 +34,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("response", "text")
     // JSON: [{channel, status, attempts, error, sentAt, nextAttemptAt}].
     .addColumn("notifications", "text", (c) => c.notNull())
+    // 1 while a channel's delivery is still to be (re)tried: what each round looks for.
+    .addColumn("notify_pending", "integer", (c) => c.notNull())
     .execute();
   await db.schema.createIndex("alerts_fired_at").on("alerts").column("fired_at").execute();
+  await db.schema
+    .createIndex("alerts_notify_pending")
+    .on("alerts")
+    .columns(["notify_pending", "fired_at"])
+    .execute();
   await db.schema
     .createTable("alert_state")
     .addColumn("id", "integer", (c) => c.primaryKey())
