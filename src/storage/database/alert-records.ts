@@ -48,7 +48,7 @@ export class AlertRecords {
     return select.orderBy("fired_at", "desc").orderBy("id", "desc").limit(query.limit).execute();
   }
 
-  /** Alerts with a notification or response still to retry. */
+  /** Alerts with a notification still to (re)try, oldest first. */
   async withPendingWork(limit: number): Promise<AlertRow[]> {
     return this.#db
       .selectFrom("alerts")
