@@ -38,7 +38,7 @@ import { ComposerUpstreamClient } from "./sources/composer/composer-upstream-cli
 import { ownViaName } from "./sources/composer/via-header.ts";
 import { ProxyRecords } from "./storage/database/proxy-records.ts";
 import { PRODUCT_VERSION } from "./product-version.ts";
-import { FsBlobStore } from "./storage/blobs/fs-blob-store.ts";
+import { openBlobStore } from "./storage/blobs/open-blob-store.ts";
 import { CatalogRecords } from "./storage/database/catalog-records.ts";
 import type { DatabaseHandle } from "./storage/database/database-handle.ts";
 import { AuditPurgeRecords } from "./storage/database/audit-purge-records.ts";
@@ -163,7 +163,7 @@ export async function openRuntime(
       );
     }
     const secrets = new SecretBox(key);
-    const blobs = new FsBlobStore({ directory: path.join(config.dataDir, "dists") });
+    const blobs = openBlobStore(config.blobs);
     const catalogRecords = new CatalogRecords(db);
     const installCounts = new InstallCountRecords(db);
     const mirrorsDir = path.join(config.dataDir, "git");

@@ -57,6 +57,38 @@ describe("recordConfiguration", () => {
     }
   });
 
+  it("records where dists are stored, and the object store's credentials only as set", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "pb-config-events-"));
+    roots.push(root);
+    const config = loadConfig({
+      PB_DATA_DIR: root,
+      PB_BLOB_URL: "s3://dists-bucket/broker/prod",
+      PB_S3_ENDPOINT: "https://minio.internal:9000",
+      PB_S3_FORCE_PATH_STYLE: "true",
+      PB_S3_ACCESS_KEY_ID: "AKIAIDOFTHEACCOUNT",
+      PB_S3_SECRET_ACCESS_KEY: "the-s3-secret-key",
+    });
+    const runtime = await openRuntime(config, createSilentLogger());
+    try {
+      await recordConfiguration(runtime.audit, config);
+      const rows = await runtime.audit.records.range(1, 1000);
+      expect(JSON.stringify(rows)).not.toMatch(/the-s3-secret-key|AKIAIDOFTHEACCOUNT/);
+      const loaded = rows.map(rowToEvent).find((event) => event.action === "loaded");
+      expect(loaded?.details).toMatchObject({
+        settings: {
+          PB_BLOB_URL: "s3://dists-bucket/broker/prod",
+          PB_S3_ENDPOINT: "https://minio.internal:9000/",
+          PB_S3_REGION: "us-east-1",
+          PB_S3_FORCE_PATH_STYLE: true,
+          PB_S3_ACCESS_KEY_ID: "set",
+          PB_S3_SECRET_ACCESS_KEY: "set",
+        },
+      });
+    } finally {
+      await runtime.close();
+    }
+  });
+
   it("takes a setting the previous start did not know (a new version's) as no change", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "pb-config-events-"));
     roots.push(root);

@@ -1,3 +1,4 @@
+import { pathToFileURL } from "node:url";
 import type { Config } from "../config/load-config.ts";
 import { redactUrlPassword } from "../config/redact-url-password.ts";
 import { systemContext, type AuditDetails } from "./audit-event.ts";
@@ -75,6 +76,7 @@ function configurationSnapshot(config: Config, verifierKey: string): Record<stri
     PB_DATABASE_URL:
       config.database.kind === "postgres" ? redactUrlPassword(config.database.url) : config.database.file,
     PB_SECRET_KEY: config.secretKey === undefined ? "generated" : "set",
+    ...blobSettings(config.blobs),
     PB_ALLOW_PRIVATE_SOURCES: config.allowPrivateSources,
     PB_LOG_LEVEL: config.logLevel,
     PB_MAX_UPLOAD_BYTES: config.maxUploadBytes,
@@ -101,6 +103,19 @@ function configurationSnapshot(config: Config, verifierKey: string): Record<stri
     PB_ALERT_EMAIL_TO: config.alerts.emailTo.length,
     PB_ALERT_POLL_MS: config.alerts.pollMs,
     PB_PROXY_CHANGES_INTERVAL_SECONDS: config.proxy.changesIntervalMs / 1000,
+  };
+}
+
+/** Where dists are stored; the S3 credentials as set/unset (the key id names an account). */
+function blobSettings(blobs: Config["blobs"]): Record<string, unknown> {
+  if (blobs.kind === "fs") return { PB_BLOB_URL: pathToFileURL(blobs.directory).href };
+  return {
+    PB_BLOB_URL: `s3://${blobs.bucket}${blobs.prefix === "" ? "" : `/${blobs.prefix}`}`,
+    PB_S3_ENDPOINT: blobs.endpoint === undefined ? null : redactUrlPassword(blobs.endpoint),
+    PB_S3_REGION: blobs.region,
+    PB_S3_FORCE_PATH_STYLE: blobs.forcePathStyle,
+    PB_S3_ACCESS_KEY_ID: blobs.credentials === undefined ? "unset" : "set",
+    PB_S3_SECRET_ACCESS_KEY: blobs.credentials === undefined ? "unset" : "set",
   };
 }
 

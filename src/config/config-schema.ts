@@ -1,5 +1,6 @@
 import net from "node:net";
 import { z } from "zod";
+import { parseBlobUrl } from "./blob-url.ts";
 
 const booleanFlag = z
   .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
@@ -95,6 +96,38 @@ export const configSchema = z.object({
   PB_DATABASE_URL: databaseUrl
     .optional()
     .describe("postgres://user@host:port/db selects PostgreSQL; otherwise SQLite at DATA_DIR/broker.sqlite."),
+  PB_BLOB_URL: z
+    .string()
+    .transform((value, ctx) => parseBlobUrl(value, ctx))
+    .optional()
+    .describe(
+      "Where dists are stored: s3://bucket/optional/prefix selects S3-compatible object storage, file:///absolute/path a folder. Defaults to DATA_DIR/dists.",
+    ),
+  PB_S3_ENDPOINT: httpUrl
+    .optional()
+    .describe(
+      "Endpoint of an S3-compatible service (MinIO, R2, Ceph); unset: AWS's endpoint for the region.",
+    ),
+  PB_S3_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/, {
+      error: "must be a region name like us-east-1 (lowercase letters, digits, -)",
+    })
+    .default("us-east-1")
+    .describe("Region of the bucket (R2: auto)."),
+  PB_S3_FORCE_PATH_STYLE: booleanFlag
+    .default(false)
+    .describe("Address the bucket as ENDPOINT/bucket rather than bucket.ENDPOINT (MinIO, Ceph)."),
+  PB_S3_ACCESS_KEY_ID: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/, { error: "must be 1 to 128 printable characters without spaces" })
+    .optional()
+    .describe("Access key of the object store; unset: the SDK's default credential chain."),
+  PB_S3_SECRET_ACCESS_KEY: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,256}$/, { error: "must be 1 to 256 printable characters without spaces" })
+    .optional()
+    .describe("Secret key of the object store, with PB_S3_ACCESS_KEY_ID; never logged."),
   PB_SECRET_KEY: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$|^[0-9a-fA-F]{64}$/, {

@@ -24,6 +24,7 @@ describe("loadConfig", () => {
       baseUrl: "http://localhost:8080",
       database: { kind: "sqlite", file: path.join(dataDir, "broker.sqlite") },
       secretKey: undefined,
+      blobs: { kind: "fs", directory: path.join(dataDir, "dists") },
       allowPrivateSources: false,
       logLevel: "info",
       maxUploadBytes: 64 * 1024 * 1024,
@@ -272,5 +273,99 @@ describe("loadConfig", () => {
     const error = configError({ PB_PORT: "abc", PB_LOG_LEVEL: "loud" });
     expect(error.message).toMatch(/PB_PORT/);
     expect(error.message).toMatch(/PB_LOG_LEVEL/);
+  });
+
+  describe("blob storage (PB_BLOB_URL, PB_S3_*)", () => {
+    it("selects a bucket and prefix, with the S3 settings", () => {
+      const config = loadConfig({
+        PB_BLOB_URL: "s3://dists.example-corp/broker/prod/",
+        PB_S3_ENDPOINT: "https://minio.internal:9000/",
+        PB_S3_REGION: "eu-central-1",
+        PB_S3_FORCE_PATH_STYLE: "true",
+        PB_S3_ACCESS_KEY_ID: "AKIAEXAMPLE",
+        PB_S3_SECRET_ACCESS_KEY: "s3cr3t/with+chars",
+      });
+      expect(config.blobs).toEqual({
+        kind: "s3",
+        bucket: "dists.example-corp",
+        prefix: "broker/prod",
+        endpoint: "https://minio.internal:9000",
+        region: "eu-central-1",
+        forcePathStyle: true,
+        credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "s3cr3t/with+chars" },
+      });
+    });
+
+    it("defaults to the bucket's root, us-east-1, virtual-host style and the SDK's credentials", () => {
+      expect(loadConfig({ PB_BLOB_URL: "s3://my-bucket" }).blobs).toEqual({
+        kind: "s3",
+        bucket: "my-bucket",
+        prefix: "",
+        endpoint: undefined,
+        region: "us-east-1",
+        forcePathStyle: false,
+        credentials: undefined,
+      });
+    });
+
+    it("selects a folder for a file URL", () => {
+      const directory = path.join(os.tmpdir(), "pb dists");
+      const url = new URL(`file://${directory}`).href;
+      expect(loadConfig({ PB_BLOB_URL: url }).blobs).toEqual({ kind: "fs", directory });
+    });
+
+    it.each([
+      ["PB_BLOB_URL", "http://bucket/prefix", /PB_BLOB_URL: must be s3:\/\/bucket\[\/prefix\] or file:/],
+      ["PB_BLOB_URL", "/var/lib/dists", /PB_BLOB_URL: must be s3:\/\//],
+      ["PB_BLOB_URL", "s3://", /PB_BLOB_URL: bucket name must be 3 to 63 characters long/],
+      ["PB_BLOB_URL", "s3://ab", /PB_BLOB_URL: bucket name must be 3 to 63/],
+      ["PB_BLOB_URL", `s3://${"a".repeat(64)}`, /PB_BLOB_URL: bucket name must be 3 to 63/],
+      ["PB_BLOB_URL", "s3://My_Bucket", /PB_BLOB_URL: bucket name must be lowercase letters/],
+      ["PB_BLOB_URL", "s3://-bucket", /PB_BLOB_URL: bucket name must be lowercase letters/],
+      ["PB_BLOB_URL", "s3://a..b", /PB_BLOB_URL: bucket name must not contain two dots/],
+      ["PB_BLOB_URL", "s3://192.168.1.10", /PB_BLOB_URL: bucket name must not look like an IP address/],
+      ["PB_BLOB_URL", "s3://xn--bucket", /PB_BLOB_URL: bucket name must not start with xn--/],
+      ["PB_BLOB_URL", "s3://user:pw@bucket", /PB_BLOB_URL: bucket name must be lowercase letters/],
+      ["PB_BLOB_URL", "s3://bucket?x=1", /PB_BLOB_URL: must be s3:/],
+      ["PB_BLOB_URL", "s3://bucket/a/../b", /PB_BLOB_URL: prefix must not contain \. or \.\. segments/],
+      ["PB_BLOB_URL", "s3://bucket/a//b", /PB_BLOB_URL: prefix must not contain empty segments/],
+      ["PB_BLOB_URL", "s3://bucket/a b", /PB_BLOB_URL: prefix may only contain/],
+      ["PB_BLOB_URL", "s3://bucket/a%2fb", /PB_BLOB_URL: prefix may only contain/],
+      ["PB_BLOB_URL", "file://server/share", /PB_BLOB_URL: must be file:\/\/\/absolute\/path/],
+      ["PB_S3_ENDPOINT", "minio:9000", /PB_S3_ENDPOINT: must be an absolute http\(s\) URL/],
+      ["PB_S3_ENDPOINT", "https://key:secret@minio", /PB_S3_ENDPOINT: must not contain credentials/],
+      ["PB_S3_REGION", "EU West", /PB_S3_REGION: must be a region name/],
+      ["PB_S3_FORCE_PATH_STYLE", "maybe", /PB_S3_FORCE_PATH_STYLE: must be true or false/],
+      ["PB_S3_ACCESS_KEY_ID", "with space", /PB_S3_ACCESS_KEY_ID: must be 1 to 128 printable/],
+    ])("refuses %s=%s", (name, value, message) => {
+      expect(configError({ PB_BLOB_URL: "s3://bucket", [name]: value }).message).toMatch(message);
+    });
+
+    it("never repeats a refused secret or URL in the message", () => {
+      const secret = "top secret\nvalue";
+      const error = configError({
+        PB_BLOB_URL: "s3://user:hunter2@bucket",
+        PB_S3_ACCESS_KEY_ID: "AKIA",
+        PB_S3_SECRET_ACCESS_KEY: secret,
+      });
+      expect(error.message).toMatch(/PB_S3_SECRET_ACCESS_KEY: must be 1 to 256 printable/);
+      expect(error.message).not.toContain("hunter2");
+      expect(error.message).not.toContain("top secret");
+    });
+
+    it("refuses S3 settings without an s3:// PB_BLOB_URL, and a key without its secret", () => {
+      expect(configError({ PB_S3_ENDPOINT: "http://127.0.0.1:9000" }).message).toMatch(
+        /PB_S3_ENDPOINT: is only used with PB_BLOB_URL=s3:\/\//,
+      );
+      expect(configError({ PB_BLOB_URL: "file:///srv/dists", PB_S3_ACCESS_KEY_ID: "AKIA" }).message).toMatch(
+        /PB_S3_ACCESS_KEY_ID: is only used with PB_BLOB_URL=s3:\/\//,
+      );
+      expect(configError({ PB_BLOB_URL: "s3://bucket", PB_S3_ACCESS_KEY_ID: "AKIA" }).message).toMatch(
+        /PB_S3_SECRET_ACCESS_KEY: must be set with PB_S3_ACCESS_KEY_ID/,
+      );
+      expect(configError({ PB_BLOB_URL: "s3://bucket", PB_S3_SECRET_ACCESS_KEY: "x" }).message).toMatch(
+        /PB_S3_ACCESS_KEY_ID: must be set with PB_S3_SECRET_ACCESS_KEY/,
+      );
+    });
   });
 });

@@ -1,7 +1,22 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { configSchema, MAX_WORKERS } from "./config-schema.ts";
+import { configSchema, MAX_WORKERS, type RawConfig } from "./config-schema.ts";
+
+/** Where dists are stored (PB_BLOB_URL and PB_S3_*). */
+export type BlobsConfig =
+  | { readonly kind: "fs"; readonly directory: string }
+  | {
+      readonly kind: "s3";
+      readonly bucket: string;
+      /** Without leading or trailing slash; "" for the bucket's root. */
+      readonly prefix: string;
+      readonly endpoint: string | undefined;
+      readonly region: string;
+      readonly forcePathStyle: boolean;
+      /** Undefined: the SDK's default credential chain. */
+      readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+    };
 
 export interface Config {
   readonly port: number;
@@ -11,6 +26,7 @@ export interface Config {
   readonly database:
     { readonly kind: "sqlite"; readonly file: string } | { readonly kind: "postgres"; readonly url: string };
   readonly secretKey: string | undefined;
+  readonly blobs: BlobsConfig;
   readonly allowPrivateSources: boolean;
   readonly logLevel: string;
   readonly maxUploadBytes: number;
@@ -79,6 +95,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (raw.PB_ALERT_WEBHOOK_SECRET !== undefined && raw.PB_ALERT_WEBHOOK_URL === undefined) {
     throw new ConfigError("Invalid configuration:\n  PB_ALERT_WEBHOOK_SECRET: set PB_ALERT_WEBHOOK_URL too");
   }
+  const blobProblem = blobSettingsProblem(raw);
+  if (blobProblem !== null) throw new ConfigError(`Invalid configuration:\n  ${blobProblem}`);
   const dataDir = path.resolve(raw.PB_DATA_DIR);
   const shownHost = raw.PB_HOST === "0.0.0.0" || raw.PB_HOST === "::" ? "localhost" : raw.PB_HOST;
   const baseUrl =
@@ -90,6 +108,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     baseUrl,
     database: databaseFrom(raw.PB_DATABASE_URL, dataDir),
     secretKey: raw.PB_SECRET_KEY,
+    blobs: blobsFrom(raw, dataDir),
     allowPrivateSources: raw.PB_ALLOW_PRIVATE_SOURCES,
     logLevel: raw.PB_LOG_LEVEL,
     maxUploadBytes: raw.PB_MAX_UPLOAD_BYTES,
@@ -140,6 +159,37 @@ function databaseFrom(url: string | undefined, dataDir: string): Config["databas
   if (/^postgres(ql)?:\/\//.test(url)) return { kind: "postgres", url };
   const file = url.replace(/^(sqlite|file):/, "");
   return { kind: "sqlite", file: file === ":memory:" ? file : path.resolve(file) };
+}
+
+/** PB_S3_* settings that would be ignored or half-set, as the line to show; null when fine. */
+function blobSettingsProblem(raw: RawConfig): string | null {
+  if (raw.PB_BLOB_URL?.kind !== "s3") {
+    const stray = (["PB_S3_ENDPOINT", "PB_S3_ACCESS_KEY_ID", "PB_S3_SECRET_ACCESS_KEY"] as const).find(
+      (name) => raw[name] !== undefined,
+    );
+    return stray === undefined ? null : `${stray}: is only used with PB_BLOB_URL=s3://...`;
+  }
+  if ((raw.PB_S3_ACCESS_KEY_ID === undefined) !== (raw.PB_S3_SECRET_ACCESS_KEY === undefined)) {
+    return raw.PB_S3_ACCESS_KEY_ID === undefined
+      ? "PB_S3_ACCESS_KEY_ID: must be set with PB_S3_SECRET_ACCESS_KEY"
+      : "PB_S3_SECRET_ACCESS_KEY: must be set with PB_S3_ACCESS_KEY_ID";
+  }
+  return null;
+}
+
+function blobsFrom(raw: RawConfig, dataDir: string): BlobsConfig {
+  const location = raw.PB_BLOB_URL ?? { kind: "fs", directory: path.join(dataDir, "dists") };
+  if (location.kind === "fs") return location;
+  return {
+    ...location,
+    endpoint: raw.PB_S3_ENDPOINT,
+    region: raw.PB_S3_REGION,
+    forcePathStyle: raw.PB_S3_FORCE_PATH_STYLE,
+    credentials:
+      raw.PB_S3_ACCESS_KEY_ID === undefined || raw.PB_S3_SECRET_ACCESS_KEY === undefined
+        ? undefined
+        : { accessKeyId: raw.PB_S3_ACCESS_KEY_ID, secretAccessKey: raw.PB_S3_SECRET_ACCESS_KEY },
+  };
 }
 
 function describeIssues(error: z.ZodError): string {
