@@ -139,6 +139,8 @@ export interface RuntimeOptions {
   readonly remoteSigner?: RemoteSigner;
   /** Builds the audit sinks' transports; the real wire protocols by default. */
   readonly sinkTransportFactory?: SinkTransportFactory;
+  /** Commit the audit log in a worker thread on an SQLite file (what `serve` does). */
+  readonly auditCommitThread?: boolean;
 }
 
 /** The composition root: config -> adapters -> services. Migrations run here, on every start. */
@@ -218,6 +220,7 @@ export async function openRuntime(
       clock,
       exclusive: options.auditExclusive,
       remoteSigner: options.remoteSigner,
+      commitThread: options.auditCommitThread,
     });
     // What the server does on its own: migrations, parked records, alerts and their responses.
     const systemTrail = auditTrail(audit.log, systemContext);
@@ -381,6 +384,7 @@ export async function openRuntime(
         await proxy.drain();
         await audit.log.flush();
         await tokens.drain();
+        await audit.log.close();
         mailer?.close();
         await database.close();
       },

@@ -274,12 +274,19 @@ async function measure(
     "--packages",
     ...VENDORS.map((vendor) => `${vendor}/*`),
   ]);
-  const { token } = await cli.json<{ token: string }>([
-    "token",
-    "create",
-    "--description",
-    "composer proxy install benchmark",
-  ]);
+  // A token per composer run and per burst, as each CI job would have: one token downloading the
+  // whole project dozens of times in a few minutes trips the default mass-download alert rules,
+  // whose response suspends the token (the 403s of earlier runs).
+  const mintToken = async (label: string): Promise<string> =>
+    (
+      await cli.json<{ token: string }>([
+        "token",
+        "create",
+        "--description",
+        `composer proxy install benchmark: ${label}`,
+      ])
+    ).token;
+  const token = await mintToken("lock");
   const broker = await startBroker(cleanup, options, brokerRoot, tmp, {
     ...brokerEnv,
     PB_PORT: String(port),
@@ -331,6 +338,7 @@ async function measure(
     for (const mode of options.modes) {
       for (const source of order) {
         const dir = path.join(tmp, "runs", `${mode}-${source}-${round}`);
+        if (source === "broker") sources.broker.token = await mintToken(`${mode} round ${round}`);
         writeComposerProject(dir, {
           repositoryUrl: sources[source].url,
           require: graph.rootRequire,
@@ -391,10 +399,14 @@ async function measure(
   }
 
   // A failing burst is reported, and the rounds above are still reported.
-  const bursts = await measureBursts(options.bursts, locks, graph, sources).catch((error: unknown) => {
-    log(`download phase without composer failed: ${error instanceof Error ? error.message : String(error)}`);
-    return [];
-  });
+  const bursts = await measureBursts(options.bursts, locks, graph, sources, mintToken).catch(
+    (error: unknown) => {
+      log(
+        `download phase without composer failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return [];
+    },
+  );
 
   // Stop the broker first: with --profile, node writes the .cpuprofile as it exits.
   await broker.child.stop();
@@ -437,6 +449,7 @@ async function measureBursts(
   locks: Record<Source, string>,
   graph: UpstreamPackages,
   sources: Record<Source, { url: string; token?: string }>,
+  mintToken: (label: string) => Promise<string>,
 ): Promise<BurstRecord[]> {
   const records: BurstRecord[] = [];
   const headers = (source: Source): Record<string, string> => {
@@ -451,6 +464,7 @@ async function measureBursts(
       : graph.packages.map((p) => `${sources[source].url}/p2/${p.name}.json`);
   for (let round = 1; round <= rounds; round++) {
     const order: Source[] = round % 2 === 1 ? ["nginx", "broker"] : ["broker", "nginx"];
+    sources.broker.token = await mintToken(`burst round ${round}`);
     for (const kind of ["dists", "p2"] as const) {
       for (const source of order) {
         const list = urls(kind, source);

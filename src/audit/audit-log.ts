@@ -1,51 +1,43 @@
-import { newId } from "../ids/new-id.ts";
 import type { Clock } from "../clock/clock.ts";
-import type { AuditRecords, NewAuditRow, AuditState } from "../storage/database/audit-records.ts";
-import {
-  AUDIT_SCHEMA_VERSION,
-  type AuditContext,
-  type AuditEvent,
-  type AuditEventInput,
-} from "./audit-event.ts";
-import { eventToRow } from "./audit-row.ts";
-import { canonicalJson } from "./integrity/canonical-json.ts";
-import { leafHash, MerkleAccumulator } from "./integrity/merkle.ts";
-import type { SealedRawIp } from "../storage/database/raw-ip-records.ts";
+import type { AuditRecords, AuditState } from "../storage/database/audit-records.ts";
+import type { AuditContext, AuditEvent, AuditEventInput } from "./audit-event.ts";
+import { composeAuditEvent, type AuditCommitter, type AuditEntry } from "./audit-committer.ts";
+import { InlineAuditCommitter, type RawIpSealer } from "./inline-audit-committer.ts";
 
-interface Pending {
-  readonly input: AuditEventInput;
-  readonly context: AuditContext;
-  readonly timestamp: string;
+interface Pending extends AuditEntry {
   readonly resolve: (event: AuditEvent) => void;
   readonly reject: (error: unknown) => void;
 }
 
-export interface AuditLogOptions {
-  readonly records: AuditRecords;
+interface AuditLogCommon {
   readonly clock: Clock;
   /**
    * Called after each commit with the new tree state (the checkpointer decides what to do). Work
    * it returns as a promise is awaited by `flush()`, so a process can finish it before closing
    * the database.
    */
-  readonly onCommitted?: (state: AuditState, root: Buffer) => Promise<unknown> | undefined;
+  readonly onCommitted?: ((state: AuditState, root: Buffer) => Promise<unknown> | undefined) | undefined;
   /**
    * Runs each commit, which takes the database's write lock. The workers of `serve` take turns
    * (the primary hands them out): a better-sqlite3 call that waits for SQLite's lock stops the
    * whole event loop, while waiting for a turn does not. Default: commit at once.
    */
   readonly exclusive?: (<T>(commit: () => Promise<T>) => Promise<T>) | undefined;
-  /** Seals the raw client addresses that contexts carry (PB_AUDIT_RAW_IP_DAYS > 0). */
-  readonly rawIps?: RawIpSealer | undefined;
 }
 
-/** What the log needs of the raw IP vault (privacy/raw-ip-vault.ts). */
-export interface RawIpSealer {
-  /** Loads the keys of the days of these timestamps, before the transaction that seals. */
-  prepare(timestamps: readonly string[]): Promise<void>;
-  /** Seals synchronously, inside the append transaction. */
-  seal(seq: number, ip: string, timestamp: string): SealedRawIp;
-}
+/**
+ * Where commits run: a committer (the thread of `serve` on SQLite, thread-audit-committer.ts),
+ * or, as a shorthand, the records (and raw IP vault) to commit to on this connection.
+ */
+export type AuditLogOptions = AuditLogCommon &
+  (
+    | { readonly committer: AuditCommitter }
+    | {
+        readonly records: AuditRecords;
+        /** Seals the raw client addresses that contexts carry (PB_AUDIT_RAW_IP_DAYS > 0). */
+        readonly rawIps?: RawIpSealer | undefined;
+      }
+  );
 
 /**
  * The audit log's write side. `append()` resolves only once its event is committed. Events that
@@ -54,21 +46,20 @@ export interface RawIpSealer {
  * they stay contiguous whichever process or node appends.
  */
 export class AuditLog {
-  readonly #records: AuditRecords;
+  readonly #committer: AuditCommitter;
   readonly #clock: Clock;
   readonly #onCommitted: AuditLogOptions["onCommitted"];
   readonly #exclusive: <T>(commit: () => Promise<T>) => Promise<T>;
-  readonly #rawIps: RawIpSealer | undefined;
   readonly #afterCommit = new Set<Promise<unknown>>();
   #queue: Pending[] = [];
   #draining: Promise<void> | null = null;
 
   constructor(options: AuditLogOptions) {
-    this.#records = options.records;
+    this.#committer =
+      "committer" in options ? options.committer : new InlineAuditCommitter(options.records, options.rawIps);
     this.#clock = options.clock;
     this.#onCommitted = options.onCommitted;
     this.#exclusive = options.exclusive ?? ((commit) => commit());
-    this.#rawIps = options.rawIps;
   }
 
   append(input: AuditEventInput, context: AuditContext): Promise<AuditEvent> {
@@ -103,6 +94,12 @@ export class AuditLog {
     }
   }
 
+  /** `flush()`, then closes the committer (its thread and connection, where it has them). */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.#committer.close();
+  }
+
   /**
    * One commit per drain. What is appended meanwhile (also by code that resumed when its own
    * event committed) waits for the next drain, which `#schedule` starts after a `setImmediate`:
@@ -126,27 +123,12 @@ export class AuditLog {
     this.#queue = [];
     if (batch.length === 0) return;
     try {
-      const vault = this.#rawIps;
-      const sealing = vault === undefined ? [] : batch.filter((pending) => pending.context.rawIpAddress);
-      if (vault !== undefined) await vault.prepare(sealing.map((pending) => pending.timestamp));
-      const events: AuditEvent[] = [];
-      let root: Buffer = Buffer.alloc(0);
-      const state = await this.#records.append((current) => {
-        const built = buildRows(current, batch);
-        events.splice(0, events.length, ...built.events);
-        root = built.root;
-        const rawIps =
-          vault === undefined
-            ? []
-            : built.events.flatMap((event, index) => {
-                const raw = batch[index]?.context.rawIpAddress;
-                return raw ? [vault.seal(event.seq, raw, event.timestamp)] : [];
-              });
-        return { rows: built.rows, state: built.state, rawIps };
-      });
+      const entries = batch.map(({ input, context, timestamp }) => ({ input, context, timestamp }));
+      const { ids, state, root } = await this.#committer.commit(entries);
+      const firstSeq = state.size - batch.length + 1;
       batch.forEach((pending, index) => {
-        const event = events[index];
-        if (event !== undefined) pending.resolve(event);
+        const id = ids[index];
+        if (id !== undefined) pending.resolve(composeAuditEvent(pending, id, firstSeq + index));
       });
       this.#track(this.#onCommitted?.(state, root));
     } catch (error) {
@@ -163,37 +145,4 @@ export class AuditLog {
     this.#afterCommit.add(settled);
     void settled.then(() => this.#afterCommit.delete(settled));
   }
-}
-
-function buildRows(
-  current: AuditState,
-  batch: readonly Pending[],
-): { rows: NewAuditRow[]; events: AuditEvent[]; state: AuditState; root: Buffer } {
-  const tree = MerkleAccumulator.fromState(current);
-  const rows: NewAuditRow[] = [];
-  const events: AuditEvent[] = [];
-  for (const pending of batch) {
-    const event: AuditEvent = {
-      schema_version: AUDIT_SCHEMA_VERSION,
-      id: newId(),
-      seq: tree.size + 1,
-      timestamp: pending.timestamp,
-      event: pending.input.event,
-      action: pending.input.action,
-      severity: pending.input.severity ?? (pending.input.outcome === "success" ? "info" : "warning"),
-      outcome: pending.input.outcome,
-      user: pending.context.actor.id,
-      actor: pending.context.actor,
-      ip_address: pending.context.ipAddress,
-      user_agent: pending.context.userAgent,
-      request_id: pending.context.requestId,
-      target: pending.input.target ?? null,
-      details: pending.input.details ?? {},
-    };
-    const leaf = leafHash(Buffer.from(canonicalJson(event), "utf8"));
-    tree.append(leaf);
-    rows.push(eventToRow(event, leaf.toString("hex")));
-    events.push(event);
-  }
-  return { rows, events, state: tree.toState(), root: tree.root() };
 }

@@ -8,6 +8,7 @@ import { AuditRecords, type AuditCheckpointRow } from "../storage/database/audit
 import type { DatabaseHandle } from "../storage/database/database-handle.ts";
 import { AuditCheckpointer } from "./audit-checkpointer.ts";
 import { systemContext } from "./audit-event.ts";
+import type { AuditCommitter } from "./audit-committer.ts";
 import { AuditLog } from "./audit-log.ts";
 import { loadAuditSigningKey } from "./audit-signing-key.ts";
 import { auditTrail } from "./audit-trail.ts";
@@ -19,9 +20,11 @@ import {
   type NoteSigner,
   type NoteVerifier,
 } from "./integrity/signed-note.ts";
+import { InlineAuditCommitter } from "./inline-audit-committer.ts";
 import { ipPseudonymKey } from "./ip-privacy.ts";
 import { RawIpVault } from "./privacy/raw-ip-vault.ts";
 import { RequestAuditing } from "./request-auditing.ts";
+import { ThreadAuditCommitter } from "./thread-audit-committer.ts";
 
 /**
  * Signing in another process: the primary of `serve` signs every checkpoint for its workers, so
@@ -74,6 +77,11 @@ export async function openAudit(options: {
   exclusive?: (<T>(commit: () => Promise<T>) => Promise<T>) | undefined;
   /** Set in the workers of `serve`: the primary signs their checkpoints. */
   remoteSigner?: RemoteSigner | undefined;
+  /**
+   * Commit in a worker thread when the database is an SQLite file (thread-audit-committer.ts):
+   * what `serve` does, so that no request waits while a commit holds the event loop.
+   */
+  commitThread?: boolean | undefined;
 }): Promise<AuditRuntime> {
   const { config, logger, clock } = options;
   const records = new AuditRecords(options.database.db);
@@ -85,6 +93,15 @@ export async function openAudit(options: {
     keepDays: config.audit.rawIpDays,
   });
   const sealing = config.audit.rawIpDays > 0 ? rawIps : undefined;
+  const { database } = config;
+  const committer: AuditCommitter =
+    options.commitThread === true && database.kind === "sqlite" && database.file !== ":memory:"
+      ? new ThreadAuditCommitter({
+          file: database.file,
+          rawIpDays: config.audit.rawIpDays,
+          secretKey: sealing === undefined ? null : options.secretKey,
+        })
+      : new InlineAuditCommitter(records, sealing);
   const signingKey = loadAuditSigningKey({ dataDir: config.dataDir, configured: config.audit.signingKey });
   const origin = config.audit.origin;
   const signer = createNoteSigner({ name: origin, privateKey: signingKey.privateKey });
@@ -106,7 +123,7 @@ export async function openAudit(options: {
       records,
       clock,
       exclusive,
-      rawIps: sealing,
+      committer,
       onCommitted: (state, root) => local.committed(state, root),
     });
   } else {
@@ -120,7 +137,7 @@ export async function openAudit(options: {
       records,
       clock,
       exclusive,
-      rawIps: sealing,
+      committer,
       onCommitted: (state) => {
         remoteSigner.committed(state.size);
         return undefined;

@@ -1,5 +1,6 @@
 import cluster from "node:cluster";
 import { recordConfiguration, recordSystemEvent, applySinksFile } from "../audit/system-events.ts";
+import { systemClock } from "../clock/clock.ts";
 import { servePrimary } from "../cluster/serve-primary.ts";
 import { serveWorker } from "../cluster/serve-worker.ts";
 import { loadConfig, type Config } from "../config/load-config.ts";
@@ -21,7 +22,7 @@ export interface RunningServer {
 
 /** Opens the runtime and listens in this process; resolves once the server accepts connections. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const runtime = await openRuntime(config, logger);
+  const runtime = await openRuntime(config, logger, systemClock, { auditCommitThread: true });
   if (runtime.migrations.applied.length > 0)
     logMigrationsApplied(logger, { applied: runtime.migrations.applied });
   const app = createRuntimeApp(runtime, logger);

@@ -29,6 +29,7 @@ export async function serveWorker(config: Config): Promise<number> {
     const runtime = await openRuntime(config, logger, systemClock, {
       auditExclusive: primary.exclusive,
       remoteSigner: primary,
+      auditCommitThread: true,
     });
     try {
       const app = createRuntimeApp(runtime, logger);

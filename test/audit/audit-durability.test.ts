@@ -5,10 +5,6 @@ import { Worker } from "node:worker_threads";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { systemContext, type AuditEvent } from "../../src/audit/audit-event.ts";
 import { AuditLog } from "../../src/audit/audit-log.ts";
-import { rowToEvent } from "../../src/audit/audit-row.ts";
-import { canonicalJson } from "../../src/audit/integrity/canonical-json.ts";
-import { MerkleAccumulator, rootFromLeafHashes } from "../../src/audit/integrity/merkle.ts";
-import { verifyLog } from "../../src/audit/integrity/verify-log.ts";
 import { ManualClock, systemClock } from "../../src/clock/clock.ts";
 import { AuditRecords } from "../../src/storage/database/audit-records.ts";
 import type { DatabaseHandle } from "../../src/storage/database/database-handle.ts";
@@ -16,6 +12,7 @@ import { migrateToLatest } from "../../src/storage/database/migrate-to-latest.ts
 import { openPostgresDatabase } from "../../src/storage/database/postgres-database.ts";
 import { openSqliteDatabase } from "../../src/storage/database/sqlite-database.ts";
 import { TestRuntime } from "../builders/test-runtime.ts";
+import { expectContiguousVerifiedLog } from "../support/contiguous-verified-log.ts";
 import type { AppendWorkerInput, AppendWorkerMessage } from "../support/audit-append-worker.ts";
 import { storedAuditEvents } from "../support/audit-schema.ts";
 import { createPostgresDatabase, createTestDatabase, testEngines } from "../support/test-databases.ts";
@@ -48,31 +45,6 @@ function countTransactions(records: AuditRecords): { readonly count: () => numbe
 const turns = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 };
-
-/** Checks that the stored log is exactly 1..size, valid, hashed as stored, and its state matches. */
-async function expectContiguousVerifiedLog(records: AuditRecords, size: number): Promise<AuditEvent[]> {
-  const events = await storedAuditEvents(records);
-  expect(events.map((event) => event.seq)).toEqual(Array.from({ length: size }, (_, i) => i + 1));
-  expect(new Set(events.map((event) => event.id)).size).toBe(size);
-  const rows = await records.range(1, size + 1);
-  const verified = await verifyLog({
-    rows: rows.map((row) => ({
-      seq: row.seq,
-      id: row.id,
-      canonical: canonicalJson(rowToEvent(row)),
-      leafHash: row.leaf_hash,
-    })),
-    checkpoints: [],
-    verifiers: [],
-    checkEnvelope: true,
-  });
-  expect(verified).toMatchObject({ ok: true, size });
-  const state = await records.state();
-  expect(state.size).toBe(size);
-  const leaves = (await records.leafHashes(1, size)).map((hex) => Buffer.from(hex, "hex"));
-  expect(MerkleAccumulator.fromState(state).root().equals(rootFromLeafHashes(leaves))).toBe(true);
-  return events;
-}
 
 describe("an HTTP request's event is committed before its response", () => {
   let runtime: TestRuntime;

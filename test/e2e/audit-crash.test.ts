@@ -48,6 +48,8 @@ describe.each(testEngines())("audit log durability across a SIGKILL of the serve
   let distPaths: string[];
   const rounds: Round[] = [];
   let server: BrokerServer | undefined;
+  /** How the server ended after the last round's SIGTERM. */
+  let cleanExit: BrokerServer["exit"] = null;
 
   beforeAll(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), "pb-crash-"));
@@ -86,6 +88,7 @@ describe.each(testEngines())("audit log durability across a SIGKILL of the serve
     // One last short burst on the restarted server, then a clean stop.
     const last = await loadRound(server, KILL_AFTER_ACKS.length, 100, async () => {
       await server?.stop();
+      cleanExit = server?.exit ?? null;
     });
     rounds.push(last);
   }, 180_000);
@@ -163,6 +166,19 @@ describe.each(testEngines())("audit log durability across a SIGKILL of the serve
   async function openDatabase(): Promise<BrokerDatabaseReader> {
     return openBrokerDatabase(engine, env);
   }
+
+  it("stopped cleanly on SIGTERM under load: exit code 0, and `system/stopped` is the last event", async () => {
+    expect(cleanExit).toEqual({ code: 0, signal: null });
+    const db = await openDatabase();
+    try {
+      const [last] = await db.rows<{ event: string; action: string }>(
+        "select event, action from audit_logs order by seq desc limit 1",
+      );
+      expect(last).toEqual({ event: "system", action: "stopped" });
+    } finally {
+      await db.close();
+    }
+  });
 
   it("killed the server while downloads were in flight, and restarted it each time", () => {
     for (const [index, round] of rounds.entries()) {

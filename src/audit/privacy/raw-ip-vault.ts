@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { SecretBox } from "../../access/secret-box.ts";
 import type { Clock } from "../../clock/clock.ts";
 import type { RawIpRecords, SealedRawIp } from "../../storage/database/raw-ip-records.ts";
-import type { RawIpSealer } from "../audit-log.ts";
+import type { RawIpSealer } from "../inline-audit-committer.ts";
 import type { AuditTrail } from "../audit-trail.ts";
 
 const DAY_MS = 86_400_000;

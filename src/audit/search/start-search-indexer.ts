@@ -1,5 +1,3 @@
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Kysely } from "kysely";
 import type { Config } from "../../config/load-config.ts";
@@ -7,6 +5,7 @@ import type { Logger } from "../../observability/logger.ts";
 import { AuditSearchIndex, type SearchIndexStatus } from "../../storage/database/audit-search-index.ts";
 import type { Database } from "../../storage/database/database-schema.ts";
 import { SearchIndexer } from "./search-indexer.ts";
+import { threadModuleUrl } from "../thread-module-url.ts";
 
 export interface RunningSearchIndexer {
   /** Stops after the transaction in progress. */
@@ -65,9 +64,7 @@ function startThread(
   report: (status: SearchIndexStatus, indexed: number) => void,
   failed: (error: unknown) => void,
 ): RunningSearchIndexer {
-  // The thread's module beside this one: `.ts` from the sources (tests), `.js` from the build.
-  const extension = path.extname(fileURLToPath(import.meta.url));
-  const worker = new Worker(new URL(`./search-index-thread${extension}`, import.meta.url), {
+  const worker = new Worker(threadModuleUrl(import.meta.url, "./search-index-thread"), {
     workerData: { file, intervalMs },
   });
   worker.on("message", (message: IndexerThreadMessage) => {
