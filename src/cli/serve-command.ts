@@ -20,36 +20,48 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Opens the runtime and listens in this process; resolves once the server accepts connections. */
+/**
+ * Opens the runtime and listens in this process; resolves once the server accepts connections. If
+ * anything fails on the way (the port is taken, the sinks file is invalid), what was started is
+ * stopped again and the error thrown: nothing is left keeping the process alive.
+ */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runtime = await openRuntime(config, logger, systemClock, { auditCommitThread: true });
-  if (runtime.migrations.applied.length > 0)
-    logMigrationsApplied(logger, { applied: runtime.migrations.applied });
-  const app = createRuntimeApp(runtime, logger);
-  await recordConfiguration(runtime.audit, config);
-  await applySinksFile(runtime, logger);
-  await runtime.audit.checkpointer.checkpointNow();
-  const jobs = startBackgroundJobs(runtime, logger);
-  const listener = await listenHttp(app.fetch, { host: config.host, port: config.port });
-  logServerListening(logger, {
-    url: `http://${config.host}:${listener.port}`,
-    database: runtime.database.description,
-  });
-  await recordSystemEvent(runtime.audit, "started", {
-    listen: `${config.host}:${listener.port}`,
-    base_url: config.baseUrl,
-    workers: 1,
-  });
-  return {
-    url: `http://127.0.0.1:${listener.port}`,
-    runtime,
-    stop: async () => {
-      await listener.close();
-      await recordSystemEvent(runtime.audit, "stopped", {});
-      await jobs.stop();
-      await runtime.close();
-    },
-  };
+  let jobs: ReturnType<typeof startBackgroundJobs> | undefined;
+  try {
+    if (runtime.migrations.applied.length > 0)
+      logMigrationsApplied(logger, { applied: runtime.migrations.applied });
+    const app = createRuntimeApp(runtime, logger);
+    await recordConfiguration(runtime.audit, config);
+    await applySinksFile(runtime, logger);
+    await runtime.audit.checkpointer.checkpointNow();
+    jobs = startBackgroundJobs(runtime, logger);
+    const listener = await listenHttp(app.fetch, { host: config.host, port: config.port });
+    logServerListening(logger, {
+      url: `http://${config.host}:${listener.port}`,
+      database: runtime.database.description,
+    });
+    await recordSystemEvent(runtime.audit, "started", {
+      listen: `${config.host}:${listener.port}`,
+      base_url: config.baseUrl,
+      workers: 1,
+    });
+    const running = jobs;
+    return {
+      url: `http://127.0.0.1:${listener.port}`,
+      runtime,
+      stop: async () => {
+        await listener.close();
+        await recordSystemEvent(runtime.audit, "stopped", {});
+        await running.stop();
+        await runtime.close();
+      },
+    };
+  } catch (error) {
+    await jobs?.stop();
+    await runtime.close();
+    throw error;
+  }
 }
 
 /**
@@ -62,9 +74,11 @@ export async function serveCommand(io: CliIo): Promise<number> {
   if (cluster.isWorker) return serveWorker(config);
   if (config.workers > 1) return servePrimary(config, io.env, io.stdout);
   const logger = createLogger({ level: config.logLevel });
+  // Listened for from the start: a SIGTERM while the server starts stops it cleanly once started.
+  const stopping = stopSignal({ ignoreRepeats: false });
   const running = await startServer(config, logger);
   await offerFirstRunSetupLink(running.runtime, logger, io.stdout);
-  const signal = await stopSignal({ ignoreRepeats: false });
+  const signal = await stopping;
   logServerStopping(logger, { signal });
   await running.stop();
   logger.flush();

@@ -1,4 +1,5 @@
 import { serve, type ServerType } from "@hono/node-server";
+import { DomainError } from "../errors/domain-error.ts";
 
 /** An HTTP server accepting connections. */
 export interface HttpListener {
@@ -21,7 +22,9 @@ export async function listenHttp(
     const created = serve({ fetch, port: options.port, hostname: options.host }, () => {
       resolve(created);
     });
-    created.once("error", reject);
+    created.once("error", (error: Error) => {
+      reject(listenFailure(error, options));
+    });
   });
   const address = server.address();
   return {
@@ -34,4 +37,22 @@ export async function listenHttp(
         if ("closeIdleConnections" in server) server.closeIdleConnections();
       }),
   };
+}
+
+/** Why the address could not be taken, in words an operator can act on. */
+const LISTEN_ERRORS: Readonly<Record<string, string>> = {
+  EADDRINUSE: "the address is in use (another server, or a previous run still stopping)",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+  EADDRNOTAVAIL: "the host is not an address of this machine",
+};
+
+function listenFailure(error: Error, options: { readonly host: string; readonly port: number }): Error {
+  const code = (error as { code?: unknown }).code;
+  const reason = typeof code === "string" ? LISTEN_ERRORS[code] : undefined;
+  if (reason === undefined) return error;
+  return new DomainError(
+    "unavailable",
+    "ListenFailed",
+    `cannot listen on ${options.host}:${options.port}: ${reason}; choose another with PB_HOST / PB_PORT`,
+  );
 }
