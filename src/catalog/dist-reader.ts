@@ -1,7 +1,8 @@
 import { requirePackage, type AccessGrant } from "../access/access-grant.ts";
 import { isValidPackageName } from "../composer/package-name.ts";
 import { notFound } from "../errors/domain-error.ts";
-import type { BlobStore } from "../storage/blobs/blob-store.ts";
+import type { BlobRange, BlobStore } from "../storage/blobs/blob-store.ts";
+import { resolveByteRange, type ByteRangeRequest } from "../storage/blobs/byte-range.ts";
 import type { CatalogRecords } from "../storage/database/catalog-records.ts";
 import { shownName } from "./dist-url.ts";
 import type { ProxiedCatalog, ProxyContext } from "./proxied-catalog.ts";
@@ -9,12 +10,24 @@ import type { ProxiedCatalog, ProxyContext } from "./proxied-catalog.ts";
 export interface DistDownload {
   readonly packageName: string;
   readonly versionNormalized: string;
+  /** The whole zip's size. */
   readonly size: number;
   readonly sha1: string;
   readonly sha256: string;
   readonly lastModified: Date;
+  /** The bytes `stream` carries: null for the whole zip, "unsatisfiable" for none (HTTP 416). */
+  readonly range: BlobRange | "unsatisfiable" | null;
   readonly stream: ReadableStream<Uint8Array>;
 }
+
+/** What identifies a dist's bytes, for a caller deciding whether a range request still applies. */
+export interface DistValidators {
+  readonly etag: string;
+  readonly lastModified: Date;
+}
+
+/** The range a caller wants once it knows the dist's validators (If-Range), or null for all of it. */
+export type WantedRange = (validators: DistValidators) => ByteRangeRequest | null;
 
 /** Opens the zip of one package version for download, after checking the token may see it. */
 export class DistReader {
@@ -34,6 +47,7 @@ export class DistReader {
     reference: string,
     grant: AccessGrant,
     context: ProxyContext = { trail: null },
+    wanted: WantedRange = () => null,
   ): Promise<DistDownload> {
     const missing = notFound(
       "DistNotFound",
@@ -43,24 +57,20 @@ export class DistReader {
     requirePackage(grant, packageName);
     const version = await this.#records.findVersion(packageName, versionNormalized);
     if (version === null && this.#proxy !== null && (await this.#records.findPackage(packageName)) === null) {
-      return this.#proxied(packageName, versionNormalized, reference, context, missing);
+      return this.#proxied(packageName, versionNormalized, reference, context, missing, wanted);
     }
     if (version?.reference !== reference) throw missing;
-    const blob = await this.#blobs.get(version.distSha256);
-    if (blob === null)
+    const dist = await this.#read(
+      { packageName, versionNormalized, sha1: version.distSha1, sha256: version.distSha256 },
+      version.updatedAt,
+      wanted,
+    );
+    if (dist === null)
       throw notFound(
         "DistNotFound",
         `the dist of ${packageName} ${versionNormalized} is missing from storage`,
       );
-    return {
-      packageName,
-      versionNormalized,
-      size: blob.size,
-      sha1: version.distSha1,
-      sha256: version.distSha256,
-      lastModified: new Date(Math.floor(Date.parse(version.updatedAt) / 1000) * 1000),
-      stream: blob.stream,
-    };
+    return dist;
   }
 
   /** A name no private package has: a dist of a proxied package, fetched on its first download. */
@@ -70,19 +80,54 @@ export class DistReader {
     distKey: string,
     context: ProxyContext,
     missing: Error,
+    wanted: WantedRange,
   ): Promise<DistDownload> {
     const dist = await this.#proxy?.dist(packageName, versionNormalized, distKey, context);
     if (dist === undefined || dist === null) throw missing;
-    const blob = await this.#blobs.get(dist.sha256);
-    if (blob === null) throw missing;
-    return {
-      packageName,
-      versionNormalized,
-      size: blob.size,
-      sha1: dist.sha1,
-      sha256: dist.sha256,
-      lastModified: new Date(Math.floor(Date.parse(dist.downloadedAt) / 1000) * 1000),
-      stream: blob.stream,
-    };
+    const read = await this.#read(
+      { packageName, versionNormalized, sha1: dist.sha1, sha256: dist.sha256 },
+      dist.downloadedAt,
+      wanted,
+    );
+    if (read === null) throw missing;
+    return read;
+  }
+
+  /**
+   * Opens the blob, or the range of it the caller wants (whose size needs a `head()` first: only
+   * range requests pay for it). Null when the blob is not stored.
+   */
+  async #read(
+    dist: Pick<DistDownload, "packageName" | "versionNormalized" | "sha1" | "sha256">,
+    changedAt: string,
+    wanted: WantedRange,
+  ): Promise<DistDownload | null> {
+    // Whole seconds: what Last-Modified and If-Range can carry.
+    const lastModified = new Date(Math.floor(Date.parse(changedAt) / 1000) * 1000);
+    const request = wanted({ etag: `"${dist.sha1}"`, lastModified });
+    if (request === null) {
+      const blob = await this.#blobs.get(dist.sha256);
+      return blob === null
+        ? null
+        : { ...dist, lastModified, size: blob.size, range: null, stream: blob.stream };
+    }
+    const stored = await this.#blobs.head(dist.sha256);
+    if (stored === null) return null;
+    const range = resolveByteRange(request, stored.size);
+    if (range === null) {
+      return {
+        ...dist,
+        lastModified,
+        size: stored.size,
+        range: "unsatisfiable",
+        stream: new ReadableStream<Uint8Array>({
+          start: (controller) => {
+            controller.close();
+          },
+        }),
+      };
+    }
+    const blob = await this.#blobs.get(dist.sha256, range);
+    return blob === null ? null : { ...dist, lastModified, size: blob.size, range, stream: blob.stream };
   }
 }

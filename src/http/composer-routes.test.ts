@@ -300,6 +300,101 @@ describe("dists", () => {
   });
 });
 
+describe("dist byte ranges (RFC 9110 §14)", () => {
+  /** The path and bytes of acme/beta 2.0.0's dist, and its ETag and Last-Modified. */
+  async function beta(): Promise<{ path: string; bytes: Buffer; etag: string; lastModified: string }> {
+    const dist = (await p2("acme/beta")).packages["acme/beta"]?.[0]?.dist;
+    const path = localPath(dist?.url ?? "");
+    const whole = await get(path);
+    expect(whole.headers.get("accept-ranges")).toBe("bytes");
+    return {
+      path,
+      bytes: Buffer.from(await whole.arrayBuffer()),
+      etag: whole.headers.get("etag") ?? "",
+      lastModified: whole.headers.get("last-modified") ?? "",
+    };
+  }
+
+  it("answers a single range with 206, the bytes, Content-Range and Content-Length", async () => {
+    const { path, bytes } = await beta();
+    const size = bytes.byteLength;
+    for (const [range, first, last] of [
+      ["bytes=0-0", 0, 0],
+      ["bytes=0-99", 0, 99],
+      ["bytes=100-", 100, size - 1],
+      ["bytes=-50", size - 50, size - 1],
+      [`bytes=10-${size + 1000}`, 10, size - 1],
+      [`bytes=-${size + 5}`, 0, size - 1],
+    ] as const) {
+      const response = await get(path, reader, { range });
+      expect(response.status, range).toBe(206);
+      expect(response.headers.get("content-range"), range).toBe(`bytes ${first}-${last}/${size}`);
+      expect(response.headers.get("content-length"), range).toBe(String(last - first + 1));
+      expect(Buffer.from(await response.arrayBuffer()).equals(bytes.subarray(first, last + 1)), range).toBe(
+        true,
+      );
+    }
+  });
+
+  it("answers 416 with the size when no byte of the range exists", async () => {
+    const { path, bytes } = await beta();
+    for (const range of [
+      `bytes=${bytes.byteLength}-`,
+      `bytes=${bytes.byteLength + 10}-${bytes.byteLength + 20}`,
+      "bytes=-0",
+    ]) {
+      const response = await get(path, reader, { range });
+      expect(response.status, range).toBe(416);
+      expect(response.headers.get("content-range"), range).toBe(`bytes */${bytes.byteLength}`);
+      expect((await response.arrayBuffer()).byteLength).toBe(0);
+    }
+  });
+
+  it("sends the whole dist for ranges it does not serve: several, other units, malformed, backwards", async () => {
+    const { path, bytes } = await beta();
+    for (const range of [
+      "bytes=0-1,5-6",
+      "items=0-1",
+      "bytes=abc",
+      "bytes=5-1",
+      "bytes=",
+      "bytes=--5",
+      `bytes=0-${"9".repeat(40)}`,
+      "bytes=0-1 trailing",
+    ]) {
+      const response = await get(path, reader, { range });
+      expect(response.status, range).toBe(200);
+      expect(response.headers.get("content-range"), range).toBeNull();
+      expect(Buffer.from(await response.arrayBuffer()).equals(bytes), range).toBe(true);
+    }
+  });
+
+  it("honours If-Range: the range with the current ETag or date, the whole dist otherwise", async () => {
+    const { path, bytes, etag, lastModified } = await beta();
+    const ranged = await get(path, reader, { range: "bytes=0-9", "if-range": etag });
+    expect(ranged.status).toBe(206);
+    expect((await ranged.arrayBuffer()).byteLength).toBe(10);
+    const byDate = await get(path, reader, { range: "bytes=0-9", "if-range": lastModified });
+    expect(byDate.status).toBe(206);
+    await byDate.arrayBuffer();
+    for (const stale of [
+      '"0000000000000000000000000000000000000000"',
+      `W/${etag}`,
+      "Thu, 01 Jan 1970 00:00:00 GMT",
+    ]) {
+      const whole = await get(path, reader, { range: "bytes=0-9", "if-range": stale });
+      expect(whole.status, stale).toBe(200);
+      expect(Buffer.from(await whole.arrayBuffer()).equals(bytes), stale).toBe(true);
+    }
+  });
+
+  it("still checks access first: a range of a dist outside the token's patterns is 403", async () => {
+    const dist = (await p2("other/gamma")).packages["other/gamma"]?.[0]?.dist;
+    const response = await get(localPath(dist?.url ?? ""), limited, { range: "bytes=0-9" });
+    expect(response.status).toBe(403);
+  });
+});
+
 describe("hostile paths", () => {
   const sha = "a".repeat(40);
   const long = (char: string) => char.repeat(5000);

@@ -1,6 +1,7 @@
 import { Hono, type Context } from "hono";
 import type { CatalogReader } from "../catalog/catalog-reader.ts";
 import type { DistReader } from "../catalog/dist-reader.ts";
+import { parseRangeHeader, rangeStillApplies } from "./range-header.ts";
 import { notifyBatchSchema, type InstallRecorder } from "../catalog/install-recorder.ts";
 import { notFound } from "../errors/domain-error.ts";
 import type { AppEnv } from "./app-env.ts";
@@ -71,14 +72,24 @@ export function composerRoutes(deps: ComposerRouteDeps): Hono<AppEnv> {
     if (match === null) throw notFound("DistNotFound", "not a dist file");
     const name = `${c.req.param("vendor")}/${c.req.param("project")}`;
     const context = { trail: c.get("audit"), receivedVia: c.req.header("via") };
-    const dist = await deps.dists.open(name, c.req.param("version"), match[1] ?? "", c.get("grant"), context);
-    const headers = {
+    const requested = c.req.method === "GET" ? parseRangeHeader(c.req.header("range")) : null;
+    const ifRange = c.req.header("if-range");
+    const dist = await deps.dists.open(
+      name,
+      c.req.param("version"),
+      match[1] ?? "",
+      c.get("grant"),
+      context,
+      (validators) => (requested !== null && rangeStillApplies(ifRange, validators) ? requested : null),
+    );
+    const headers: Record<string, string> = {
       "content-type": "application/zip",
       "content-length": String(dist.size),
       "content-disposition": `attachment; filename="${name.replace("/", "-")}-${dist.sha1.slice(0, 12)}.zip"`,
       etag: `"${dist.sha1}"`,
       "last-modified": dist.lastModified.toUTCString(),
       "cache-control": "private, max-age=31536000, immutable",
+      "accept-ranges": "bytes",
     };
     if (c.req.header("if-none-match") === `"${dist.sha1}"`) {
       await dist.stream.cancel();
@@ -89,6 +100,19 @@ export function composerRoutes(deps: ComposerRouteDeps): Hono<AppEnv> {
     if (c.req.method === "HEAD") {
       await dist.stream.cancel();
       return new Response(null, { status: 200, headers });
+    }
+    if (dist.range === "unsatisfiable") {
+      await dist.stream.cancel();
+      return new Response(null, {
+        status: 416,
+        headers: { ...headers, "content-length": "0", "content-range": `bytes */${dist.size}` },
+      });
+    }
+    if (dist.range !== null) {
+      const { first, last } = dist.range;
+      headers["content-length"] = String(last - first + 1);
+      headers["content-range"] = `bytes ${first}-${last}/${dist.size}`;
+      return new Response(dist.stream, { status: 206, headers });
     }
     return new Response(dist.stream, { status: 200, headers });
   });

@@ -188,6 +188,28 @@ export function blobStoreContract(name: string, create: () => Promise<BlobStoreF
       expect((await readAll(present(got).stream)).byteLength).toBe(0);
     });
 
+    it("streams a range of a blob, with the whole blob's size", async () => {
+      const bytes = randomBytes(300_000);
+      const blob = await store.put(bytes);
+      for (const [first, last] of [
+        [0, 0],
+        [0, 299_999],
+        [1, 1],
+        [65_535, 65_536],
+        [123_456, 234_567],
+        [299_999, 299_999],
+      ] as const) {
+        const got = present(await store.get(blob.sha256, { first, last }));
+        expect(got.size).toBe(300_000);
+        const read = Buffer.from(await readAll(got.stream));
+        expect(read.equals(bytes.subarray(first, last + 1)), `${first}-${last}`).toBe(true);
+      }
+    });
+
+    it("answers null for a range of an absent blob", async () => {
+      expect(await store.get(ABC_SHA256, { first: 0, last: 1 })).toBeNull();
+    });
+
     it("lets a reader cancel a stream part way", async () => {
       const blob = await store.put(randomBytes(1024 * 1024));
       const got = await store.get(blob.sha256);

@@ -6,6 +6,18 @@ export interface StoredBlob {
   readonly size: number;
 }
 
+/** Bytes `first` to `last` of a blob, both included, within its size (byte-range.ts resolves them). */
+export interface BlobRange {
+  readonly first: number;
+  readonly last: number;
+}
+
+/** A blob being read: its whole size, and a stream of its bytes (of the range, when one was asked). */
+export interface BlobRead {
+  readonly size: number;
+  readonly stream: ReadableStream<Uint8Array>;
+}
+
 /**
  * Content-addressed storage for dists. The key of a blob is the SHA-256 of its bytes, so a blob
  * never changes once written; adapters (file system, S3) all pass `blobStoreContract`.
@@ -16,8 +28,11 @@ export interface BlobStore {
    * cheap and safe. Atomic: a reader never sees a partial blob (write to a temp file, fsync, rename).
    */
   put(data: Uint8Array | AsyncIterable<Uint8Array>): Promise<StoredBlob>;
-  /** A readable stream of the blob, or null when absent. */
-  get(sha256: string): Promise<{ size: number; stream: ReadableStream<Uint8Array> } | null>;
+  /**
+   * A readable stream of the blob, or null when absent. With `range` (which must lie within the
+   * blob), only those bytes are streamed; `size` is the whole blob's either way.
+   */
+  get(sha256: string, range?: BlobRange): Promise<BlobRead | null>;
   head(sha256: string): Promise<StoredBlob | null>;
   /** Removes the blob; absent is not an error. */
   delete(sha256: string): Promise<void>;

@@ -2,7 +2,13 @@ import { createHash, randomUUID, type Hash } from "node:crypto";
 import fs, { type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { assertBlobKey, type BlobStore, type StoredBlob } from "./blob-store.ts";
+import {
+  assertBlobKey,
+  type BlobRange,
+  type BlobRead,
+  type BlobStore,
+  type StoredBlob,
+} from "./blob-store.ts";
 
 export interface FsBlobStoreOptions {
   /** Root of the store; created on first write. Blobs live at `<directory>/ab/cd/<sha256>`. */
@@ -53,7 +59,7 @@ export class FsBlobStore implements BlobStore {
     });
   }
 
-  async get(sha256: string): Promise<{ size: number; stream: ReadableStream<Uint8Array> } | null> {
+  async get(sha256: string, range?: BlobRange): Promise<BlobRead | null> {
     assertBlobKey(sha256);
     let handle: FileHandle;
     try {
@@ -67,7 +73,10 @@ export class FsBlobStore implements BlobStore {
       // The open descriptor keeps the bytes readable even if the blob is deleted meanwhile; the
       // stream closes it at the end, on error and on cancel.
       const stream = Readable.toWeb(
-        handle.createReadStream({ autoClose: true }),
+        handle.createReadStream({
+          autoClose: true,
+          ...(range === undefined ? {} : { start: range.first, end: range.last }),
+        }),
       ) as ReadableStream<Uint8Array>;
       return { size, stream };
     } catch (error) {

@@ -12,7 +12,13 @@ import {
   type CompletedPart,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { assertBlobKey, type BlobStore, type StoredBlob } from "./blob-store.ts";
+import {
+  assertBlobKey,
+  type BlobRange,
+  type BlobRead,
+  type BlobStore,
+  type StoredBlob,
+} from "./blob-store.ts";
 import { errorCode, httpStatus, S3BlobStoreError } from "./s3-blob-store-error.ts";
 
 /** S3's smallest part (all but the last); also the most a streamed put buffers before it uploads. */
@@ -90,14 +96,31 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async get(sha256: string): Promise<{ size: number; stream: ReadableStream<Uint8Array> } | null> {
+  async get(sha256: string, range?: BlobRange): Promise<BlobRead | null> {
     assertBlobKey(sha256);
     const key = this.#keyOf(sha256);
     try {
-      const object = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
+      const object = await this.#client.send(
+        new GetObjectCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          ...(range === undefined ? {} : { Range: `bytes=${range.first}-${range.last}` }),
+        }),
+      );
       if (object.Body === undefined) throw new Error("the answer has no body");
       const stream = object.Body.transformToWebStream() as ReadableStream<Uint8Array>;
-      return { size: object.ContentLength ?? 0, stream };
+      const size = wholeSize(object.ContentRange) ?? object.ContentLength ?? 0;
+      if (range === undefined) return { size, stream };
+      const wanted = range.last - range.first + 1;
+      if (object.ContentLength === wanted) return { size, stream };
+      // Some S3-compatible servers (s3rver) take `bytes=0-0` for "from 0 to the end".
+      if (rangeStart(object.ContentRange) !== range.first) {
+        await stream.cancel();
+        throw new Error(
+          `the object store answered ${object.ContentRange ?? "the whole object"} to a range request`,
+        );
+      }
+      return { size, stream: firstBytes(stream, wanted) };
     } catch (error) {
       if (isNotFound(error)) return null;
       throw new S3BlobStoreError("GetObject", this.#bucket, key, error);
@@ -294,4 +317,39 @@ function isNotFound(error: unknown): boolean {
   return (
     code === "NoSuchKey" || code === "NotFound" || (code !== "NoSuchBucket" && httpStatus(error) === 404)
   );
+}
+
+/** The whole object's size from a `Content-Range: bytes 0-9/1234` answer to a ranged GET. */
+function wholeSize(contentRange: string | undefined): number | undefined {
+  const match = /\/(\d+)$/.exec(contentRange ?? "");
+  return match === null ? undefined : Number(match[1]);
+}
+
+/** The first byte of a `Content-Range: bytes 0-9/1234` answer. */
+function rangeStart(contentRange: string | undefined): number | undefined {
+  const match = /^bytes (\d+)-/.exec(contentRange ?? "");
+  return match === null ? undefined : Number(match[1]);
+}
+
+/** The first `count` bytes of `stream`, which is cancelled after them. */
+function firstBytes(stream: ReadableStream<Uint8Array>, count: number): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  let left = count;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done || left <= 0) {
+        controller.close();
+        return;
+      }
+      const chunk = value.byteLength > left ? value.subarray(0, left) : value;
+      left -= chunk.byteLength;
+      controller.enqueue(chunk);
+      if (left === 0) {
+        controller.close();
+        await reader.cancel();
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }
