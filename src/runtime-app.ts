@@ -39,10 +39,12 @@ export function createRuntimeApp(runtime: Runtime, logger: Logger): Hono<AppEnv>
         sinks: () => runtime.auditSinks.list(),
         logSize: async () => (await runtime.audit.records.state()).size,
         openAlerts: () => runtime.alerts.openCount(),
+        rateLimitUnchecked: () => runtime.rateLimits?.unchecked ?? 0,
       }),
     },
     baseUrl: runtime.config.baseUrl,
     ready: () => runtime.database.ping(),
+    rateLimits: runtime.rateLimits,
     limits: { maxUploadBytes: runtime.config.maxUploadBytes, maxJsonBytes: LIMITS.maxJsonBytes },
   });
 }

@@ -72,6 +72,8 @@ import { SyncRunRecords } from "./storage/database/sync-run-records.ts";
 import { JobLeaseRecords } from "./storage/database/job-lease-records.ts";
 import { SettingsRecords } from "./storage/database/settings-records.ts";
 import { TokenRecords } from "./storage/database/token-records.ts";
+import type { FailOpenRateLimits } from "./rate-limit/fail-open-rate-limits.ts";
+import { openRateLimits } from "./rate-limit/open-rate-limits.ts";
 
 /** Limits that protect the server from hostile archives and documents. */
 export const LIMITS = {
@@ -128,6 +130,8 @@ export interface Runtime {
   readonly alerts: AlertInbox;
   /** Runs the alert rules over new events; the background jobs run its rounds. */
   readonly alertRunner: AlertRunner;
+  /** Per-token request budgets, shared through Redis when configured (docs/rate-limits.md). */
+  readonly rateLimits: FailOpenRateLimits | null;
   /** Waits for background revalidations of upstream documents and pending audit events, then closes the database. */
   close(): Promise<void>;
 }
@@ -141,6 +145,11 @@ export interface RuntimeOptions {
   readonly sinkTransportFactory?: SinkTransportFactory;
   /** Commit the audit log in a worker thread on an SQLite file (what `serve` does). */
   readonly auditCommitThread?: boolean;
+  /**
+   * Count requests against the rate limits (and connect to PB_REDIS_URL for it); default true.
+   * False where no HTTP request is answered: the CLI, the primary of `serve`.
+   */
+  readonly rateLimits?: boolean;
 }
 
 /** The composition root: config -> adapters -> services. Migrations run here, on every start. */
@@ -284,6 +293,7 @@ export async function openRuntime(
     const alertRecords = new AlertRecords(db);
     const auditedTokens = new AuditedTokens(tokens);
     const auditedUsers = new AuditedUsers(users);
+    const rateLimits = options.rateLimits === false ? null : await openRateLimits(config, clock, logger);
     return {
       config,
       database,
@@ -379,7 +389,9 @@ export async function openRuntime(
         logger,
         sendTimeoutMs: config.audit.sinkTimeoutMs,
       }),
+      rateLimits,
       close: async () => {
+        await rateLimits?.close();
         await sinkPool.closeAll();
         await proxy.drain();
         await audit.log.flush();

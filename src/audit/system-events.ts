@@ -103,6 +103,9 @@ function configurationSnapshot(config: Config, verifierKey: string): Record<stri
     PB_ALERT_EMAIL_TO: config.alerts.emailTo.length,
     PB_ALERT_POLL_MS: config.alerts.pollMs,
     PB_PROXY_CHANGES_INTERVAL_SECONDS: config.proxy.changesIntervalMs / 1000,
+    PB_REDIS_URL: config.redisUrl === null ? null : redactUrlPassword(config.redisUrl),
+    PB_RATE_LIMIT_REQUESTS: config.rateLimit.requests,
+    PB_RATE_LIMIT_WINDOW_SECONDS: config.rateLimit.windowMs / 1000,
   };
 }
 

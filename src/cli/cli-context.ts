@@ -1,3 +1,4 @@
+import { systemClock } from "../clock/clock.ts";
 import { loadConfig } from "../config/load-config.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { consoleContext } from "../audit/audit-event.ts";
@@ -48,7 +49,7 @@ export function commandLogger(io: CliIo): Logger {
 /** Opens the configured database (running pending migrations), runs `work`, and closes it. */
 export async function withRuntime<T>(io: CliIo, work: (runtime: Runtime) => Promise<T>): Promise<T> {
   const config = loadConfig(io.env);
-  const runtime = await openRuntime(config, commandLogger(io));
+  const runtime = await openRuntime(config, commandLogger(io), systemClock, { rateLimits: false });
   try {
     return await work(runtime);
   } finally {

@@ -28,6 +28,7 @@ export async function servePrimary(
   const turns = new AuditTurns();
   const runtime = await openRuntime(config, logger, systemClock, {
     auditExclusive: (commit) => turns.exclusive(commit),
+    rateLimits: false,
   });
   const { checkpointer } = runtime.audit;
   const workers = new WorkerSupervisor({

@@ -54,6 +54,25 @@ const mailFrom = z
     error: "must be an e-mail address, or a name and an address: PACKAGE.broker <broker@example.com>",
   });
 
+/**
+ * The Redis server shared by the nodes (rate limits): `redis://[user:password@]host[:port][/db]`
+ * or `rediss://...` (TLS).
+ */
+const redisUrl = z.string().refine(
+  (value) => {
+    const url = URL.parse(value);
+    return (
+      url !== null &&
+      (url.protocol === "redis:" || url.protocol === "rediss:") &&
+      url.hostname !== "" &&
+      /^(\/\d{0,2})?$/.test(url.pathname) &&
+      url.search === "" &&
+      url.hash === ""
+    );
+  },
+  { error: "must be redis://[user:password@]host[:port][/db] or rediss://... (TLS)" },
+);
+
 const databaseUrl = z
   .string()
   .refine((value) => /^(postgres(ql)?:\/\/|sqlite:|file:)/.test(value) || !value.includes("://"), {
@@ -188,6 +207,27 @@ export const configSchema = z.object({
     .describe(
       "How often the change feeds (metadata-changes-url) of composer upstreams are followed; 0: never.",
     ),
+  PB_REDIS_URL: redisUrl
+    .optional()
+    .describe(
+      "Redis shared by all nodes, for rate limits: redis://[user:password@]host[:port][/db] or rediss://... (TLS). Unset: each process counts on its own.",
+    ),
+  PB_RATE_LIMIT_REQUESTS: z.coerce
+    .number({ error: "must be a number of requests" })
+    .int({ error: "must be a whole number" })
+    .min(0, { error: "must be 0 (no rate limit) or more" })
+    .max(1_000_000, { error: "must be at most 1000000" })
+    .default(6000)
+    .describe(
+      "Requests one token (or one client address without a token) may make per PB_RATE_LIMIT_WINDOW_SECONDS, as a burst or spread out; 0: no rate limit.",
+    ),
+  PB_RATE_LIMIT_WINDOW_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int({ error: "must be a whole number" })
+    .min(1, { error: "must be at least 1" })
+    .max(86_400, { error: "must be at most 86400" })
+    .default(60)
+    .describe("The window of PB_RATE_LIMIT_REQUESTS: the whole budget is back this long after a burst."),
   PB_LOG_LEVEL: z
     .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       error: "must be one of trace, debug, info, warn, error, fatal, silent",

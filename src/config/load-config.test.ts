@@ -45,6 +45,8 @@ describe("loadConfig", () => {
         sinkPollMs: 1000,
         sinksFile: null,
       },
+      rateLimit: { requests: 6000, windowMs: 60_000 },
+      redisUrl: null,
       metricsToken: null,
       alerts: {
         rulesFile: null,

@@ -59,6 +59,10 @@ export interface Config {
     /** PB_AUDIT_SINKS_FILE, applied by `serve` at each start; null: none. */
     readonly sinksFile: string | null;
   };
+  /** Per-token (or per-address) request budget (docs/rate-limits.md); `requests` 0: off. */
+  readonly rateLimit: { readonly requests: number; readonly windowMs: number };
+  /** PB_REDIS_URL: the Redis the nodes share; null: none (rate limits are counted per process). */
+  readonly redisUrl: string | null;
   /** PB_METRICS_TOKEN: the scraper's Bearer token for /metrics; null: no metrics. */
   readonly metricsToken: string | null;
   /** Alert rules beside the defaults, and where alerts are sent (docs/alert-rules.md). */
@@ -136,6 +140,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       sinkPollMs: raw.PB_AUDIT_SINK_POLL_MS,
       sinksFile: raw.PB_AUDIT_SINKS_FILE ?? null,
     },
+    rateLimit: { requests: raw.PB_RATE_LIMIT_REQUESTS, windowMs: raw.PB_RATE_LIMIT_WINDOW_SECONDS * 1000 },
+    redisUrl: raw.PB_REDIS_URL ?? null,
     metricsToken: raw.PB_METRICS_TOKEN ?? null,
     alerts: {
       rulesFile: raw.PB_ALERT_RULES_FILE ?? null,

@@ -47,6 +47,8 @@ import { openApiRoutes } from "./openapi/openapi-routes.ts";
 import { PRODUCT_VERSION } from "../product-version.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { tokenGuard } from "./middleware/require-token.ts";
+import { rateLimit } from "./middleware/rate-limit.ts";
+import type { FailOpenRateLimits } from "../rate-limit/fail-open-rate-limits.ts";
 import type { ComposerProxy } from "../sources/composer/composer-proxy.ts";
 
 export interface AppDeps {
@@ -94,6 +96,8 @@ export interface AppDeps {
   /** Resolves when the database answers; rejects otherwise. */
   readonly ready: () => Promise<void>;
   readonly limits: { readonly maxUploadBytes: number; readonly maxJsonBytes: number };
+  /** Per-token (or per-address) request budgets (docs/rate-limits.md); null: no rate limits. */
+  readonly rateLimits: FailOpenRateLimits | null;
 }
 
 const API_DESCRIPTION = [
@@ -108,6 +112,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { maxJsonBytes, maxUploadBytes } = deps.limits;
   const guard = tokenGuard(deps.tokens, deps.auditing, deps.sessions);
   app.use("*", requestContext(deps.logger, deps.auditing));
+  if (deps.rateLimits !== null) app.use("*", rateLimit(deps.rateLimits, deps.auditing));
   const routers = [
     healthRoutes(deps.ready, guard),
     metricsRoutes({ ...deps.metrics, guard }),

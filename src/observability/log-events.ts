@@ -66,3 +66,19 @@ export function logMailDeliveryFailed(
 export function logSetupLinkCreated(logger: Logger, context: { linkId: string; expiresAt: string }): void {
   logger.warn({ context }, "No administrator yet: setup link created");
 }
+
+export function logRedisUnavailable(logger: Logger, context: { url: string; error: string }): void {
+  logger.warn({ context }, "Redis unreachable");
+}
+
+export function logRedisConnected(logger: Logger, context: { url: string }): void {
+  logger.info({ context }, "Redis connected");
+}
+
+export function logRateLimitsUnchecked(logger: Logger, context: { error: string }): void {
+  logger.warn({ context }, "Rate limits not checked: requests are let through until the limiter answers");
+}
+
+export function logRateLimitsChecked(logger: Logger, context: { unchecked: number }): void {
+  logger.info({ context }, "Rate limits checked again");
+}

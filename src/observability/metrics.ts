@@ -1,4 +1,4 @@
-import { Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
 import type { SinkView } from "../audit/sinks/sink-view.ts";
 
 /** What the metrics read when Prometheus scrapes: the database's current state, nothing cached. */
@@ -6,6 +6,8 @@ export interface MetricSources {
   readonly sinks: () => Promise<readonly SinkView[]>;
   readonly logSize: () => Promise<number>;
   readonly openAlerts: () => Promise<number>;
+  /** Requests let through because the rate limiter could not answer (Redis down); absent: 0. */
+  readonly rateLimitUnchecked?: () => number;
 }
 
 /** The gauges of one sink, by metric name. */
@@ -88,5 +90,17 @@ export function createMetricsRegistry(sources: MetricSources): Registry {
       this.set(await sources.openAlerts());
     },
   });
+  const unchecked = sources.rateLimitUnchecked;
+  if (unchecked !== undefined) {
+    new Counter({
+      name: "pb_rate_limit_unchecked_requests_total",
+      help: "Requests let through unchecked because the rate limiter (Redis) did not answer.",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(unchecked());
+      },
+    });
+  }
   return registry;
 }

@@ -18,15 +18,9 @@ export function readRepoYaml<T>(relative: string): T {
   return parse(readRepoFile(relative), { merge: true }) as T;
 }
 
-/**
- * Settings another change is adding to the schema: allowed in the deployment files until it lands,
- * so that the files can be written against the documented variable.
- */
-const PENDING_SETTINGS = ["PB_REDIS_URL"];
-
 /** Every PB_* variable the server reads. */
 export function knownSettings(): Set<string> {
-  return new Set([...Object.keys(configSchema.shape), ...PENDING_SETTINGS]);
+  return new Set(Object.keys(configSchema.shape));
 }
 
 /** Variables the image's entry point reads besides the PB_* settings. */

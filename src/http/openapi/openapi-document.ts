@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ApiOperation, OperationResponse } from "./api-operation.ts";
 import type { ApiRouter, MountedOperation } from "./api-router.ts";
 import { problemResponse, problemSchema } from "./problem-schema.ts";
+import { UNLIMITED_PATHS } from "../unlimited-paths.ts";
 
 type JsonObject = Record<string, unknown>;
 
@@ -108,13 +109,22 @@ function describeOperation(
     };
   }
   const responses: JsonObject = {};
-  for (const [status, response] of Object.entries(withUsualErrors(operation))) {
+  for (const [status, response] of Object.entries(withUsualErrors(operation, mounted.fullPath))) {
     responses[status] = describeResponse(response, convert);
   }
   responses.default = describeResponse(problemResponse("Any other error."), convert);
   described.responses = responses;
   return described;
 }
+
+/** The headers of a 429 RateLimited (docs/rate-limits.md); other responses carry all but Retry-After. */
+const RATE_LIMITED_HEADERS: Readonly<Record<string, string>> = {
+  "Retry-After": "Seconds until the next request is allowed.",
+  "RateLimit-Limit": "Requests allowed per window.",
+  "RateLimit-Remaining": "Requests left right now (0).",
+  "RateLimit-Reset": "Seconds until the whole budget is back.",
+  "RateLimit-Policy": "The policy: `limit;w=window seconds`.",
+};
 
 function describeAccess(operation: ApiOperation): string {
   if (operation.access === "public") return "No authentication.";
@@ -145,7 +155,7 @@ function queryParameters(
 }
 
 /** The errors every operation of its kind can answer, unless the operation describes them. */
-function withUsualErrors(operation: ApiOperation): Record<number, OperationResponse> {
+function withUsualErrors(operation: ApiOperation, fullPath: string): Record<number, OperationResponse> {
   const usual: Record<number, OperationResponse> = {};
   const problem = problemResponse;
   if (operation.body !== undefined || operation.query !== undefined || operation.rawBody !== undefined) {
@@ -159,6 +169,12 @@ function withUsualErrors(operation: ApiOperation): Record<number, OperationRespo
   if (operation.body !== undefined || operation.rawBody !== undefined) {
     usual[413] = problem("The body is larger than the server accepts.");
     usual[415] = problem("The body's media type is not accepted.");
+  }
+  if (!UNLIMITED_PATHS.has(fullPath)) {
+    usual[429] = {
+      ...problem("Over the rate limit of the token, or of the address without one (docs/rate-limits.md)."),
+      headers: RATE_LIMITED_HEADERS,
+    };
   }
   return { ...usual, ...operation.responses };
 }
