@@ -12,7 +12,11 @@ let cluster: PostgresCluster | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   // The CLI and end-to-end tests run the compiled command, as users do.
-  execFileSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
+  // NODE_ENV=test (Vitest's) would make Vite build the dashboard with React's development build.
+  execFileSync("npm", ["run", "--silent", "build"], {
+    stdio: "inherit",
+    env: { ...process.env, NODE_ENV: "production" },
+  });
   if (postgresAvailable()) {
     cluster = await startPostgresCluster();
     project.provide("postgresUrl", cluster.url);

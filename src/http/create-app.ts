@@ -33,6 +33,7 @@ import { repositoryRoutes } from "./api/repository-routes.ts";
 import { tokenRoutes } from "./api/token-routes.ts";
 import type { AppEnv } from "./app-env.ts";
 import { composerRoutes } from "./composer-routes.ts";
+import { uiRoutes } from "./ui-routes.ts";
 import { sessionRoutes } from "./api/session-routes.ts";
 import { userRoutes } from "./api/user-routes.ts";
 import { meRoutes } from "./api/me-routes.ts";
@@ -169,6 +170,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   app.route("/", composerRoutes({ ...deps, guard, maxJsonBytes }));
+  app.route("/", uiRoutes());
   // Answered here rather than thrown: Hono calls the not-found handler outside its error handling,
   // so a throw would skip the request-context middleware (no X-Request-Id, no request log line).
   app.notFound((c) => errorResponse(c, notFound("RouteNotFound", "no such resource")));

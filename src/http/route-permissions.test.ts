@@ -21,6 +21,16 @@ const SAMPLE_QUERIES: Readonly<Record<string, string>> = {
 
 /** The OpenAPI document's routes besides its operations (the document and its reference page). */
 const DOCUMENT_ROUTES = ["GET /api/openapi.json", "GET /api/docs", "GET /api/docs/:file"];
+/** The dashboard's pages and built files (ui-routes.ts): public, they hold no data. */
+const DASHBOARD_ROUTES = [
+  "GET /",
+  "GET /setup",
+  "GET /invite",
+  "GET /reset-password",
+  "GET /ui",
+  "GET /ui/*",
+  "GET /ui/assets/:file",
+];
 
 /** Operations anyone may call: health, the public key, the sign-in itself. */
 const OPEN = [
@@ -77,6 +87,7 @@ describe("authorization of every route for every role", () => {
       ...documented.map((route) => `${route.method} ${route.template}`),
       ...COMPOSER_ROUTES.map(([method, template]) => `${method} ${template}`),
       ...DOCUMENT_ROUTES,
+      ...DASHBOARD_ROUTES,
     ]);
     expect([...registered].filter((route) => !listed.has(route)).sort()).toEqual([]);
     expect([...listed].filter((route) => !registered.has(route)).sort()).toEqual([]);

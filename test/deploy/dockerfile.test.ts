@@ -44,6 +44,16 @@ describe("deploy/Dockerfile", () => {
     expect(readRepoFile("deploy/Dockerfile")).not.toMatch(/:latest\b/);
   });
 
+  it("copies into the builder every folder `npm run build` compiles, and lets them into the context", () => {
+    const build = (JSON.parse(readRepoFile("package.json")) as { scripts: { build: string } }).scripts.build;
+    const copied = dockerfile.filter((entry) => entry.keyword === "COPY").map((entry) => entry.args);
+    const ignore = readRepoFile("deploy/Dockerfile.dockerignore");
+    for (const folder of ["src", ...(/vite build ui\b/.test(build) ? ["ui"] : [])]) {
+      expect(copied, folder).toContain(`${folder} ./${folder}`);
+      expect(ignore, folder).toContain(`!${folder}/`);
+    }
+  });
+
   it("compiles with the build tools in the builder only, and keeps production dependencies", () => {
     const builder = dockerfile.slice(
       0,

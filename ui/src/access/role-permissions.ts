@@ -1,0 +1,31 @@
+import type { Role } from "../api/api-types.ts";
+
+/** The permissions of the API (docs/api.md, "Roles and permissions") the dashboard asks about. */
+export type Permission =
+  | "packages:read"
+  | "repositories:read"
+  | "repositories:sync"
+  | "tokens:manage"
+  | "audit:read"
+  | "settings:manage"
+  | "users:manage";
+
+const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
+  admin: new Set([
+    "packages:read",
+    "repositories:read",
+    "repositories:sync",
+    "tokens:manage",
+    "audit:read",
+    "settings:manage",
+    "users:manage",
+  ]),
+  maintainer: new Set(["packages:read", "repositories:read", "repositories:sync", "tokens:manage"]),
+  auditor: new Set(["audit:read"]),
+  viewer: new Set(["packages:read", "repositories:read"]),
+};
+
+/** Whether a person of `role` may use what needs `permission` (the server decides in the end). */
+export function roleAllows(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].has(permission);
+}
