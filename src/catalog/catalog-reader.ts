@@ -94,9 +94,9 @@ export class CatalogReader {
     if (proxied === null) throw packageNotFound(name);
     const key = `proxy\u0000${name}${dev ? "~dev" : ""}`;
     const cached = this.#p2Cache.get(key);
-    if (cached?.updatedAt === proxied.changedAt) return cached.document;
-    const document = metadataDocument(buildP2Document(name, proxied.entries), proxied.changedAt);
-    this.#p2Cache.set(key, { updatedAt: proxied.changedAt, document });
+    if (cached?.updatedAt === proxied.stamp) return cached.document;
+    const document = metadataDocument(buildP2Document(name, await proxied.entries()), proxied.changedAt);
+    this.#p2Cache.set(key, { updatedAt: proxied.stamp, document });
     return document;
   }
 

@@ -7,10 +7,13 @@ export interface ProxyContext {
   readonly receivedVia?: string | undefined;
 }
 
-/** A proxied p2 document: its versions (dist URLs pointing at us) and its change stamp. */
+/** A proxied p2 document: its change time and stamp, and its versions on demand. */
 export interface ProxiedDocument {
-  readonly entries: VersionEntry[];
   readonly changedAt: string;
+  /** Identifies what `entries()` returns: the same stamp, the same entries (callers cache by it). */
+  readonly stamp: string;
+  /** The versions, dist URLs pointing at us: read and rendered only when called. */
+  entries(): Promise<VersionEntry[]>;
 }
 
 /** A proxied dist as stored in the blob store. */

@@ -142,7 +142,14 @@ export class ComposerProxy implements ProxiedCatalog {
       } else if (this.#stale(stored)) {
         this.#revalidateLater(upstream, name, dev, stored, context, upstreams);
       }
-      if (document?.found === true) return this.#render(upstream, document);
+      if (document?.found === true) {
+        const found = document;
+        return {
+          changedAt: found.changedAt,
+          stamp: `${upstream.id} ${found.changedAt}`,
+          entries: () => this.#render(upstream, found),
+        };
+      }
     }
     return null;
   }
@@ -208,14 +215,19 @@ export class ComposerProxy implements ProxiedCatalog {
     );
   }
 
-  async #render(upstream: RepositoryRecord, document: ProxyDocument): Promise<ProxiedDocument> {
+  /**
+   * The document's versions as served: each one's first-seen entry from the ledger. A version
+   * enters the ledger with the document that first lists it and its entry never changes, so the
+   * result is fixed by the upstream and the document's change time (ProxiedDocument.stamp).
+   */
+  async #render(upstream: RepositoryRecord, document: ProxyDocument): Promise<VersionEntry[]> {
     const ledger = await this.#deps.records.versions(upstream.id, document.packageName);
     const entries: VersionEntry[] = [];
     for (const versionNormalized of document.versions) {
       const version = ledger.get(versionNormalized);
       if (version !== undefined) entries.push(this.#servedEntry(version));
     }
-    return { entries, changedAt: document.changedAt };
+    return entries;
   }
 
   /** The first-seen entry, its dist URL pointing at us (type, reference and shasum as upstream said). */
