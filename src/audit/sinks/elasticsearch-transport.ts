@@ -51,12 +51,10 @@ export function createElasticsearchTransport(
   options: ElasticsearchOptions,
   deps: SinkTransportDependencies,
 ): SinkTransport {
-  const { base, basicAuthorization } = receiverUrl(config.url);
+  const { base, authorization } = receiverUrl(config.url, config.token, "ApiKey");
   const url = new URL(endpointUrl(base, "/_bulk"));
   if (options.pipeline !== undefined) url.searchParams.set("pipeline", options.pipeline);
-  const headers: Record<string, string> = { "content-type": "application/x-ndjson" };
-  const authorization = config.token !== undefined ? `ApiKey ${config.token}` : basicAuthorization;
-  if (authorization !== undefined) headers.authorization = authorization;
+  const headers: Record<string, string> = { "content-type": "application/x-ndjson", ...authorization };
 
   return {
     maxBatch: 500,

@@ -20,10 +20,8 @@ export function createLogstashTransport(
   _options: LogstashOptions,
   deps: SinkTransportDependencies,
 ): SinkTransport {
-  const { base, basicAuthorization } = receiverUrl(config.url);
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  const authorization = config.token !== undefined ? `Bearer ${config.token}` : basicAuthorization;
-  if (authorization !== undefined) headers.authorization = authorization;
+  const { base, authorization } = receiverUrl(config.url, config.token);
+  const headers: Record<string, string> = { "content-type": "application/json", ...authorization };
 
   return {
     maxBatch: 500,

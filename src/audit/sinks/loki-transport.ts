@@ -36,11 +36,9 @@ export function createLokiTransport(
   options: LokiOptions,
   deps: SinkTransportDependencies,
 ): SinkTransport {
-  const { base, basicAuthorization } = receiverUrl(config.url);
+  const { base, authorization } = receiverUrl(config.url, config.token);
   const url = endpointUrl(base, "/loki/api/v1/push");
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  const authorization = config.token !== undefined ? `Bearer ${config.token}` : basicAuthorization;
-  if (authorization !== undefined) headers.authorization = authorization;
+  const headers: Record<string, string> = { "content-type": "application/json", ...authorization };
   if (options.tenant !== undefined) headers["x-scope-orgid"] = options.tenant;
 
   return {

@@ -55,11 +55,9 @@ export function createOtlpTransport(
   options: OtlpOptions,
   deps: SinkTransportDependencies,
 ): SinkTransport {
-  const { base, basicAuthorization } = receiverUrl(config.url);
+  const { base, authorization } = receiverUrl(config.url, config.token);
   const url = endpointUrl(base, "/v1/logs");
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  const authorization = config.token !== undefined ? `Bearer ${config.token}` : basicAuthorization;
-  if (authorization !== undefined) headers.authorization = authorization;
+  const headers: Record<string, string> = { "content-type": "application/json", ...authorization };
 
   return {
     maxBatch: 500,

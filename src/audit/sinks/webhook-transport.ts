@@ -37,14 +37,13 @@ export function createWebhookTransport(
   _options: WebhookOptions,
   deps: SinkTransportDependencies,
 ): SinkTransport {
-  const { base, basicAuthorization } = receiverUrl(config.url);
+  const { base, authorization } = receiverUrl(config.url, config.token);
   const fixed: Record<string, string> = {
     "content-type": "application/json",
     "user-agent": `${deps.product.product}/${deps.product.version}`,
     "pb-key-ids": config.secrets.map((secret) => secret.keyId).join(","),
+    ...authorization,
   };
-  const authorization = config.token !== undefined ? `Bearer ${config.token}` : basicAuthorization;
-  if (authorization !== undefined) fixed.authorization = authorization;
 
   return {
     maxBatch: 100,
