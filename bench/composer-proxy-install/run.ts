@@ -18,6 +18,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { benchServeEnv } from "../metadata-throughput/serve-env.ts";
 import { benchEntry, countOption } from "../metadata-throughput/bench-entry.ts";
 import { StaticComposerRepository } from "../../test/support/static-composer-repository.ts";
 import { formatMachine, machineFacts } from "../audit-data/machine.ts";
@@ -527,16 +528,7 @@ async function startBroker(
     [...nodeFlags, path.join(brokerRoot, "bin", "package-broker.js"), "serve"],
     {
       cwd: brokerRoot,
-      env: {
-        ...env,
-        PB_HOST: "127.0.0.1",
-        PB_LOG_LEVEL: options.logLevel,
-        PB_WORKERS: String(options.brokerWorkers),
-        // A rate limit no run reaches (a million requests a second): the limiter's cost is in the
-        // numbers, its refusals are not (brokers from before rate limits ignore both).
-        PB_RATE_LIMIT_REQUESTS: "1000000",
-        PB_RATE_LIMIT_WINDOW_SECONDS: "1",
-      },
+      env: benchServeEnv(env, options),
       stdio: ["ignore", stdout, stderr],
     },
   );

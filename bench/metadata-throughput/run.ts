@@ -18,6 +18,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { benchServeEnv } from "./serve-env.ts";
 import { benchEntry, countOption } from "./bench-entry.ts";
 import { buildPrivateCopy } from "./build.ts";
 import { keepCpuProfiles } from "./cpu-profile.ts";
@@ -443,17 +444,7 @@ function startBroker(
     [...nodeFlags, path.join(brokerRoot, "bin", "package-broker.js"), "serve"],
     {
       cwd: brokerRoot,
-      // Brokers from before PB_WORKERS ignore it and run one process.
-      env: {
-        ...env,
-        PB_HOST: "127.0.0.1",
-        PB_LOG_LEVEL: options.logLevel,
-        PB_WORKERS: String(options.brokerWorkers),
-        // A rate limit no run reaches (a million requests a second): the limiter's cost is in the
-        // numbers, its refusals are not (brokers from before rate limits ignore both).
-        PB_RATE_LIMIT_REQUESTS: "1000000",
-        PB_RATE_LIMIT_WINDOW_SECONDS: "1",
-      },
+      env: benchServeEnv(env, options),
       stdio: ["ignore", stdout, stderr],
     },
   );
