@@ -3,11 +3,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { BROKER_BIN } from "../support/broker-process.ts";
 import { freePort } from "../support/free-port.ts";
-import { DEPLOY_DIR, REPO_ROOT } from "./deploy-files.ts";
+import { DEPLOY_DIR } from "./deploy-files.ts";
 
 const ENTRYPOINT = path.join(DEPLOY_DIR, "docker-entrypoint.sh");
-const BIN = path.join(REPO_ROOT, "bin/package-broker.js");
 const asRoot = process.getuid?.() === 0;
 
 const folders: string[] = [];
@@ -30,7 +30,7 @@ function dataFolder(): string {
 function imageEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
-    PACKAGE_BROKER_BIN: BIN,
+    PACKAGE_BROKER_BIN: BROKER_BIN,
     PB_DATA_DIR: dataDir,
     PB_LOG_LEVEL: "warn",
     ...(asRoot ? { PACKAGE_BROKER_ALLOW_ROOT: "1" } : {}),

@@ -3,11 +3,9 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BROKER_BIN } from "../support/broker-process.ts";
 import { freePort } from "../support/free-port.ts";
-
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/package-broker.js");
 
 interface Ended {
   readonly code: number | null;
@@ -24,7 +22,7 @@ async function serve(
   env: Record<string, string>,
   onLine: (line: string, pid: number) => void,
 ): Promise<Ended> {
-  const child = spawn(process.execPath, [BIN, "serve"], {
+  const child = spawn(process.execPath, [BROKER_BIN, "serve"], {
     env: { PATH: process.env.PATH, PB_HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

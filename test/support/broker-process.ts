@@ -3,7 +3,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./free-port.ts";
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/package-broker.js");
+/** The compiled `package-broker` command of this checkout (the tests' global setup builds it). */
+export const BROKER_BIN = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../bin/package-broker.js",
+);
 
 export interface CliResult {
   readonly status: number;
@@ -13,7 +17,7 @@ export interface CliResult {
 
 /** Runs the compiled `package-broker` command, as a user would. */
 export function runBrokerCli(args: readonly string[], env: Record<string, string>): CliResult {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
+  const result = spawnSync(process.execPath, [BROKER_BIN, ...args], {
     env: { PATH: process.env.PATH, ...env },
     encoding: "utf8",
     timeout: 120_000,
@@ -59,7 +63,7 @@ export class BrokerServer {
 
   static async start(env: Record<string, string>, port?: number): Promise<BrokerServer> {
     const chosen = port ?? (await freePort());
-    const child = spawn(process.execPath, [BIN, "serve"], {
+    const child = spawn(process.execPath, [BROKER_BIN, "serve"], {
       env: { PATH: process.env.PATH, PB_HOST: "127.0.0.1", PB_PORT: String(chosen), ...env },
       stdio: ["ignore", "pipe", "inherit"],
     });
