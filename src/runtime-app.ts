@@ -33,6 +33,7 @@ export function createRuntimeApp(runtime: Runtime, logger: Logger): Hono<AppEnv>
     auditRetention: runtime.auditRetention,
     auditSinks: runtime.auditSinks,
     alerts: runtime.alerts,
+    jobs: runtime.jobs,
     metrics: {
       token: runtime.config.metricsToken,
       registry: createMetricsRegistry({

@@ -37,6 +37,8 @@ import { ComposerProxy } from "./sources/composer/composer-proxy.ts";
 import { ComposerUpstreamClient } from "./sources/composer/composer-upstream-client.ts";
 import { ownViaName } from "./sources/composer/via-header.ts";
 import { ProxyRecords } from "./storage/database/proxy-records.ts";
+import { backgroundJobCatalog } from "./jobs/background-job-catalog.ts";
+import { JobBoard } from "./jobs/job-board.ts";
 import { PRODUCT_VERSION } from "./product-version.ts";
 import { openBlobStore } from "./storage/blobs/open-blob-store.ts";
 import { CatalogRecords } from "./storage/database/catalog-records.ts";
@@ -65,6 +67,7 @@ import { logMailDeliveryFailed } from "./observability/log-events.ts";
 import { AccountStores } from "./storage/database/account-stores.ts";
 import { AuditSubjectRecords } from "./storage/database/audit-subject-records.ts";
 import { InstallCountRecords } from "./storage/database/install-count-records.ts";
+import { JobRunRecords } from "./storage/database/job-run-records.ts";
 import { migrateToLatest, type MigrationOutcome } from "./storage/database/migrate-to-latest.ts";
 import { openDatabase } from "./storage/database/open-database.ts";
 import { RepositoryRecords } from "./storage/database/repository-records.ts";
@@ -130,6 +133,8 @@ export interface Runtime {
   readonly alerts: AlertInbox;
   /** Runs the alert rules over new events; the background jobs run its rounds. */
   readonly alertRunner: AlertRunner;
+  /** The background jobs, who runs each, and their history (docs/operations/jobs.md). */
+  readonly jobs: JobBoard;
   /** Per-token request budgets, shared through Redis when configured (docs/rate-limits.md). */
   readonly rateLimits: FailOpenRateLimits | null;
   /** Waits for background revalidations of upstream documents and pending audit events, then closes the database. */
@@ -371,6 +376,12 @@ export async function openRuntime(
         attemptTimeoutMs: config.audit.sinkTimeoutMs,
       }),
       alerts: new AlertInbox({ records: alertRecords, rules: alertRules, clock }),
+      jobs: new JobBoard({
+        catalog: backgroundJobCatalog(config),
+        leases: new JobLeaseRecords(db),
+        runs: new JobRunRecords(db),
+        clock,
+      }),
       alertRunner: new AlertRunner({
         records: alertRecords,
         audit: audit.records,

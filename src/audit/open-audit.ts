@@ -3,6 +3,9 @@ import type { Clock } from "../clock/clock.ts";
 import type { Config } from "../config/load-config.ts";
 import type { Logger } from "../observability/logger.ts";
 import { SecretBox } from "../access/secret-box.ts";
+import { CHECKPOINT_JOB } from "../jobs/background-job-catalog.ts";
+import { JobLease } from "../jobs/job-lease.ts";
+import { JobLeaseRecords } from "../storage/database/job-lease-records.ts";
 import { RawIpRecords } from "../storage/database/raw-ip-records.ts";
 import { AuditRecords, type AuditCheckpointRow } from "../storage/database/audit-records.ts";
 import type { DatabaseHandle } from "../storage/database/database-handle.ts";
@@ -117,6 +120,14 @@ export async function openAudit(options: {
       clock,
       logger,
       policy: { everyEvents: config.audit.checkpointEveryEvents, everyMs: config.audit.checkpointEveryMs },
+      // Of several nodes, one signs at a time. The holder renews it at each tick; a node that
+      // dies hands it over after two missed ticks.
+      lease: new JobLease({
+        name: CHECKPOINT_JOB,
+        leases: new JobLeaseRecords(options.database.db),
+        clock,
+        leaseMs: 2 * config.audit.checkpointEveryMs + 30_000,
+      }),
     });
     checkpointer = local;
     log = new AuditLog({

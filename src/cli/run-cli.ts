@@ -4,6 +4,7 @@ import { ConfigError } from "../config/load-config.ts";
 import { DomainError } from "../errors/domain-error.ts";
 import { registerAlertCommands } from "./alert-commands.ts";
 import { registerAuditCommands } from "./audit-commands.ts";
+import { registerJobCommands } from "./job-commands.ts";
 import { CommandFailed, processIo, withRuntime, output, type CliIo } from "./cli-context.ts";
 import { registerPackageCommands } from "./package-commands.ts";
 import { registerRepoCommands } from "./repo-commands.ts";
@@ -63,6 +64,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   registerAuditCommands(program, io, run);
   registerSettingsCommands(program, io, run);
   registerAlertCommands(program, io, run);
+  registerJobCommands(program, io, run);
 
   try {
     await program.parseAsync([...argv], { from: "node" });

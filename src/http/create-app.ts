@@ -10,6 +10,7 @@ import type { AuditedTokens } from "../access/audited-tokens.ts";
 import type { TokenService } from "../access/token-service.ts";
 import type { AuditReads } from "../audit/audit-reads.ts";
 import type { Registry } from "prom-client";
+import type { JobBoard } from "../jobs/job-board.ts";
 import type { AlertInbox } from "../audit/alerts/alert-inbox.ts";
 import type { AuditSinks } from "../audit/sinks/audit-sinks.ts";
 import type { AuditRetention } from "../audit/retention/audit-retention.ts";
@@ -27,6 +28,7 @@ import type { RepositoryService } from "../sources/repository-service.ts";
 import { auditRetentionRoutes } from "./api/audit-retention-routes.ts";
 import { auditSinkRoutes } from "./api/audit-sink-routes.ts";
 import { alertRoutes } from "./api/alert-routes.ts";
+import { jobRoutes } from "./api/job-routes.ts";
 import { auditApiRoutes, auditNoteRoutes } from "./api/audit-routes.ts";
 import { packageRoutes } from "./api/package-routes.ts";
 import { repositoryRoutes } from "./api/repository-routes.ts";
@@ -90,6 +92,8 @@ export interface AppDeps {
   readonly auditSinks: AuditSinks;
   /** What the alert rules raised (/api/alerts). */
   readonly alerts: AlertInbox;
+  /** The background jobs and their history (/api/jobs). */
+  readonly jobs: JobBoard;
   /** /metrics: the registry, and PB_METRICS_TOKEN (null: no metrics). */
   readonly metrics: { readonly registry: Registry; readonly token: string | null };
   /** The server's public URL (PB_BASE_URL), the server of the OpenAPI document. */
@@ -157,6 +161,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     auditRetentionRoutes({ guard, retention: deps.auditRetention, maxJsonBytes }),
     auditSinkRoutes({ guard, sinks: deps.auditSinks, maxJsonBytes }),
     alertRoutes({ guard, alerts: deps.alerts, maxJsonBytes }),
+    jobRoutes({ guard, jobs: deps.jobs, maxJsonBytes }),
     auditNoteRoutes({ guard, ...deps.auditReads }),
   ];
   for (const router of routers) app.route(router.base === "" ? "/" : router.base, router.hono);

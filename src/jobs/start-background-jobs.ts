@@ -2,20 +2,17 @@ import { systemContext } from "../audit/audit-event.ts";
 import { auditTrail } from "../audit/audit-trail.ts";
 import { RetentionScheduler } from "../audit/retention/retention-scheduler.ts";
 import { JobLeaseRecords } from "../storage/database/job-lease-records.ts";
+import { JobRunRecords } from "../storage/database/job-run-records.ts";
 import { startSearchIndexer } from "../audit/search/start-search-indexer.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Runtime } from "../runtime.ts";
+import { ALERT_EVALUATION_JOB, CHANGE_FEEDS_JOB, SINK_DELIVERY_JOB } from "./background-job-catalog.ts";
 import { LeasedJob, type LeasedRound } from "./leased-job.ts";
 
-/** The lease of audit sink delivery: one process of one node delivers at a time, in seq order. */
-const SINK_DELIVERY_JOB = "audit.sinks.delivery";
-/** The lease of the alert rules: one process evaluates the stream, so each alert is raised once. */
-const ALERT_EVALUATION_JOB = "audit.alerts.evaluation";
-/** The lease of following composer upstreams' change feeds. */
-const CHANGE_FEEDS_JOB = "proxy.change-feeds";
-
-/** How often ended sessions and old failed logins are deleted. */
+/** How often ended sessions, old failed logins and old job history are deleted. */
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+/** How long the history of background jobs is kept. */
+const JOB_HISTORY_MS = 30 * 86_400_000;
 
 export interface BackgroundJobs {
   /** Stops the timers, waits for running work, and signs a last checkpoint. */
@@ -49,19 +46,30 @@ export function startBackgroundJobs(runtime: Runtime, logger: Logger): Backgroun
     SINK_DELIVERY_JOB,
     config.audit.sinkPollMs,
     attemptLeaseMs,
-    (signal, stillMine) => runtime.sinkDispatcher.deliverDue(signal, stillMine),
+    async (signal, stillMine) => {
+      const tally = await runtime.sinkDispatcher.deliverDue(signal, stillMine);
+      return tally.delivered + tally.failedAttempts + tally.parked === 0 ? null : { ...tally };
+    },
   );
   const alerting = leased(ALERT_EVALUATION_JOB, config.alerts.pollMs, attemptLeaseMs, async (signal) => {
-    await runtime.alertRunner.run(signal);
+    const raised = await runtime.alertRunner.run(signal);
+    return raised.length === 0 ? null : { raised: raised.length };
   });
   const changeFeeds = leased(CHANGE_FEEDS_JOB, config.proxy.changesIntervalMs, 30 * 60_000, async () => {
-    for (const followed of await runtime.proxy.followChanges({ trail })) {
-      if (followed.error === null) continue;
+    const followed = await runtime.proxy.followChanges({ trail });
+    for (const feed of followed) {
+      if (feed.error === null) continue;
       logger.warn(
-        { context: { repository: followed.repositoryName, error: followed.error } },
+        { context: { repository: feed.repositoryName, error: feed.error } },
         "Following an upstream's change feed failed",
       );
     }
+    if (followed.length === 0) return null;
+    return {
+      followed: followed.length,
+      failed: followed.filter((feed) => feed.error !== null).length,
+      packagesFetched: followed.reduce((sum, feed) => sum + (feed.counts?.packages.fetched ?? 0), 0),
+    };
   });
   checkpointer.start();
   retention.start();
@@ -70,10 +78,14 @@ export function startBackgroundJobs(runtime: Runtime, logger: Logger): Backgroun
   changeFeeds.start();
   const indexer = startSearchIndexer({ database: runtime.config.database, db: runtime.database.db, logger });
   // Ended sessions and old failed logins: nothing reads them (every check looks at expiry and
-  // at the last 10 minutes), they only take room.
+  // at the last 10 minutes), they only take room. Job history older than 30 days neither.
+  const jobRuns = new JobRunRecords(runtime.database.db);
   const pruning = setInterval(() => {
     runtime.sessions.pruneExpired().catch((error: unknown) => {
       logger.error({ error }, "Pruning ended sessions failed");
+    });
+    jobRuns.prune(new Date(runtime.clock.now().getTime() - JOB_HISTORY_MS)).catch((error: unknown) => {
+      logger.error({ error }, "Pruning job history failed");
     });
   }, PRUNE_INTERVAL_MS);
   pruning.unref();

@@ -501,6 +501,10 @@ describe("RepositoryService (SQLite, real git)", () => {
       const takeover = repositories.sync(added.id);
       await waitFor(() => gates[1]);
       await gates[1]?.reached;
+      // The run whose lease ran out is marked interrupted (its process may have died).
+      const during = await repositories.syncRuns(added.id);
+      expect(during.map((run) => run.status)).toEqual(["running", "interrupted"]);
+      expect(during[1]?.error).toContain("stopped before it finished");
 
       // The stuck sync ends while the new one runs: it must not free the new one's lease.
       gates[0]?.open();

@@ -307,6 +307,8 @@ export class RepositoryService {
     ) {
       throw conflict("SyncInProgress", `a sync of "${repository.name}" is already running`);
     }
+    // The lease is ours: a run still marked running was left by a process that died with it.
+    await this.#deps.syncRuns.interruptRunning(repository.id, startedAt.toISOString());
     const runId = newId();
     await this.#deps.syncRuns.start({
       id: runId,

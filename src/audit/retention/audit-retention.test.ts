@@ -16,7 +16,8 @@ import { AuditSearch } from "../audit-search.ts";
 import { auditTrail, type AuditTrail } from "../audit-trail.ts";
 import { AuditVerification } from "../audit-verification.ts";
 import { createNoteSigner, createNoteVerifier } from "../integrity/signed-note.ts";
-import { AuditRetention, PURGE_JOB } from "./audit-retention.ts";
+import { PURGE_JOB } from "../../jobs/background-job-catalog.ts";
+import { AuditRetention } from "./audit-retention.ts";
 
 const ORIGIN = "broker.test/audit";
 const DAY = 86_400_000;

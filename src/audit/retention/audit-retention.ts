@@ -1,11 +1,11 @@
-import os from "node:os";
-import { randomBytes } from "node:crypto";
 import type { Clock } from "../../clock/clock.ts";
 import { conflict, invalidInput } from "../../errors/domain-error.ts";
 import type {
   AuditPurgeRecords,
   CategoryRetentionStats,
 } from "../../storage/database/audit-purge-records.ts";
+import { PURGE_JOB } from "../../jobs/background-job-catalog.ts";
+import { JobLease } from "../../jobs/job-lease.ts";
 import type { JobLeaseRecords } from "../../storage/database/job-lease-records.ts";
 import type { SettingsRecords } from "../../storage/database/settings-records.ts";
 import { auditCategories, type AuditCategory } from "../audit-event.ts";
@@ -20,8 +20,6 @@ import {
 
 const POLICY_KEY = "audit.retention";
 const HOLD_KEY = "audit.legal_hold";
-/** The lease every purge runs under: one purge at a time across processes and nodes. */
-export const PURGE_JOB = "audit.retention.purge";
 /** Events per purge transaction: short locks, whatever the backlog. */
 const BATCH = 1000;
 const DAY_MS = 86_400_000;
@@ -74,9 +72,9 @@ export interface PurgeReport {
 export class AuditRetention {
   readonly #settings: SettingsRecords;
   readonly #purges: AuditPurgeRecords;
-  readonly #leases: JobLeaseRecords;
+  /** Every purge runs under it: one purge at a time across processes and nodes. */
+  readonly #lease: JobLease;
   readonly #clock: Clock;
-  readonly #holder = `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 
   readonly #sinks: () => Promise<readonly SinkPosition[]>;
 
@@ -90,7 +88,12 @@ export class AuditRetention {
   }) {
     this.#settings = options.settings;
     this.#purges = options.purges;
-    this.#leases = options.leases;
+    this.#lease = new JobLease({
+      name: PURGE_JOB,
+      leases: options.leases,
+      clock: options.clock,
+      leaseMs: LEASE_MS,
+    });
     this.#clock = options.clock;
     this.#sinks = options.sinks ?? (() => Promise.resolve([]));
   }
@@ -219,13 +222,15 @@ export class AuditRetention {
       );
     }
     const start = this.#clock.now();
-    if (!(await this.#leases.acquire(PURGE_JOB, this.#holder, start, new Date(start.getTime() + LEASE_MS)))) {
+    if (!(await this.#lease.hold())) {
       return refuse("PurgeRunning", "another purge is running; try again when it has finished");
     }
-    let error: string | null = null;
+    let error: unknown = null;
+    let report: PurgeReport | null = null;
     try {
       const sinks = await this.#sinks();
-      const report = await this.#purgeAll(start, trigger, lowestCursor(sinks));
+      const done = await this.#purgeAll(start, trigger, lowestCursor(sinks));
+      report = done;
       if (report.heldForSinks.length > 0) await this.#recordHeld(trail, report, sinks);
       if (report.purged > 0 || trigger === "manual") {
         await trail.record({
@@ -247,12 +252,13 @@ export class AuditRetention {
           },
         });
       }
-      return report;
+      return done;
     } catch (caught) {
-      error = caught instanceof Error ? caught.message : String(caught);
+      error = caught;
       throw caught;
     } finally {
-      await this.#leases.release(PURGE_JOB, this.#holder, this.#clock.now(), error);
+      await this.#lease.record(start, error === null ? { summary: purgeSummary(report) } : { error });
+      await this.#lease.release(error === null ? null : errorText(error));
     }
   }
 
@@ -314,4 +320,18 @@ function lowest(a: number | null, b: number | null): number | null {
 
 function highest(a: number | null, b: number | null): number | null {
   return a === null ? b : b === null ? a : Math.max(a, b);
+}
+
+/** What a purge did, for the job's history. */
+function purgeSummary(report: PurgeReport | null): Record<string, unknown> {
+  if (report === null) return {};
+  return {
+    trigger: report.trigger,
+    purged: report.purged,
+    heldForSinks: report.heldForSinks,
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

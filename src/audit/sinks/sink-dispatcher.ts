@@ -37,6 +37,16 @@ interface SinkMemory {
   split: { readonly limit: number; readonly until: number } | undefined;
 }
 
+/** What one round of delivery did, over every sink. */
+export interface SinkRoundTally {
+  /** Records the receivers acknowledged. */
+  delivered: number;
+  /** Attempts that failed and wait their backoff. */
+  failedAttempts: number;
+  /** Records the receivers refused for good. */
+  parked: number;
+}
+
 interface PendingBatch {
   readonly fromCursor: number;
   readonly batch: SinkBatch;
@@ -53,6 +63,8 @@ interface PendingBatch {
 export class SinkDispatcher {
   readonly #options: SinkDispatcherOptions;
   readonly #memory = new Map<string, SinkMemory>();
+  /** What the round in progress did (rounds never overlap: one scheduler runs them). */
+  #tally: SinkRoundTally = { delivered: 0, failedAttempts: 0, parked: 0 };
 
   constructor(options: SinkDispatcherOptions) {
     this.#options = options;
@@ -68,16 +80,18 @@ export class SinkDispatcher {
   async deliverDue(
     signal: AbortSignal = new AbortController().signal,
     stillMine: () => Promise<boolean> = () => Promise.resolve(true),
-  ): Promise<void> {
+  ): Promise<SinkRoundTally> {
+    this.#tally = { delivered: 0, failedAttempts: 0, parked: 0 };
     const sinks = await this.#options.sinks.list();
     const known = new Set(sinks.map((sink) => sink.id));
     for (const id of this.#memory.keys()) if (!known.has(id)) this.#memory.delete(id);
     await this.#options.transports.retainOnly(sinks);
     for (const sink of sinks) {
-      if (signal.aborted) return;
+      if (signal.aborted) break;
       if (!this.#due(sink)) continue;
       await this.#deliverSink(sink, signal, stillMine);
     }
+    return this.#tally;
   }
 
   #due(sink: AuditSinkRow): boolean {
@@ -190,10 +204,12 @@ export class SinkDispatcher {
       delivered,
       at: this.#options.clock.now().toISOString(),
     });
+    if (moved) this.#tally.delivered += delivered;
     return moved;
   }
 
   async #fail(sink: AuditSinkRow, error: string, retryAfterMs: number | undefined): Promise<void> {
+    this.#tally.failedAttempts += 1;
     const now = this.#options.clock.now();
     const attempts = sink.attempts + 1;
     const delay = retryDelayMs(attempts, this.#options.random, retryAfterMs);
@@ -214,6 +230,7 @@ export class SinkDispatcher {
     batch: SinkBatch,
     refused: readonly { readonly id: string; readonly error: string }[],
   ): Promise<void> {
+    this.#tally.parked += refused.length;
     const parkedAt = this.#options.clock.now().toISOString();
     const rows = refused.map(({ id, error }) => ({
       sink_id: sink.id,

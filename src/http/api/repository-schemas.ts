@@ -57,7 +57,10 @@ export const syncRunSchema = z
   .object({
     id: z.string(),
     repositoryId: z.string(),
-    status: z.enum(["running", "succeeded", "failed"]),
+    status: z.enum(["running", "succeeded", "failed", "interrupted"]).meta({
+      description:
+        "`interrupted`: the node running it stopped or died before it finished; the next sync, once the lease expired, marked it.",
+    }),
     startedAt: instantSchema,
     finishedAt: instantSchema.nullable(),
     details: z.object({

@@ -23,6 +23,7 @@ export interface Database {
   audit_search_state: AuditSearchStateTable;
   settings: SettingsTable;
   job_leases: JobLeasesTable;
+  job_runs: JobRunsTable;
   audit_ip_keys: AuditIpKeysTable;
   audit_raw_ips: AuditRawIpsTable;
   audit_sinks: AuditSinksTable;
@@ -74,7 +75,8 @@ export interface RepositoryRefsTable {
   updated_at: string;
 }
 
-export type SyncRunStatus = "running" | "succeeded" | "failed";
+/** `interrupted`: the process running it died; the next sync found it running after its lease expired. */
+export type SyncRunStatus = "running" | "succeeded" | "failed" | "interrupted";
 
 export interface SyncRunsTable {
   id: string;
@@ -246,6 +248,22 @@ export interface JobLeasesTable {
   last_finished_at: string | null;
   last_outcome: string | null;
   last_error: string | null;
+}
+
+export type JobRunOutcome = "succeeded" | "failed";
+
+/** One round of a background job that did something or failed (migration 0013). */
+export interface JobRunsTable {
+  id: string;
+  job: string;
+  /** `host:pid:random` of the process that ran it. */
+  holder: string;
+  started_at: string;
+  finished_at: string;
+  outcome: JobRunOutcome;
+  /** JSON object: what the round did. */
+  summary: string;
+  error: string | null;
 }
 
 /** The key of one UTC day's raw client addresses, sealed with the server's secret key. */

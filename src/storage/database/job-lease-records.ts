@@ -1,7 +1,16 @@
 import type { Kysely } from "kysely";
+import { newId } from "../../ids/new-id.ts";
 import type { Database, JobLeasesTable } from "./database-schema.ts";
 
 export type JobLeaseRow = JobLeasesTable;
+
+/** One round of a job as it ended: what it did, or why it failed. */
+export interface FinishedJobRun {
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  readonly summary: Readonly<Record<string, unknown>>;
+  readonly error: string | null;
+}
 
 /**
  * Leases on background jobs: a process runs a job only while it holds the job's lease, so that
@@ -51,6 +60,40 @@ export class JobLeaseRecords {
       .where("name", "=", name)
       .where("holder", "=", holder)
       .execute();
+  }
+
+  /**
+   * Records a round of `name` run by `holder` in the job's history (`job_runs`), and as the job's
+   * last outcome.
+   */
+  async recordRun(name: string, holder: string, run: FinishedJobRun): Promise<void> {
+    const outcome = run.error === null ? "succeeded" : "failed";
+    await this.#db
+      .insertInto("job_runs")
+      .values({
+        id: newId(),
+        job: name,
+        holder,
+        started_at: run.startedAt.toISOString(),
+        finished_at: run.finishedAt.toISOString(),
+        outcome,
+        summary: JSON.stringify(run.summary),
+        error: run.error,
+      })
+      .execute();
+    await this.#db
+      .updateTable("job_leases")
+      .set({
+        last_finished_at: run.finishedAt.toISOString(),
+        last_outcome: run.error === null ? "success" : "failure",
+        last_error: run.error,
+      })
+      .where("name", "=", name)
+      .execute();
+  }
+
+  async list(): Promise<JobLeaseRow[]> {
+    return this.#db.selectFrom("job_leases").selectAll().orderBy("name").execute();
   }
 
   async get(name: string): Promise<JobLeaseRow | null> {

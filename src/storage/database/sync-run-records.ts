@@ -94,6 +94,24 @@ export class SyncRunRecords {
       .execute();
   }
 
+  /**
+   * Marks the runs of a repository still `running` as `interrupted`: called by a sync that just
+   * took the repository's lease, so any such run belongs to a process that died holding it.
+   */
+  async interruptRunning(repositoryId: string, at: string): Promise<number> {
+    const result = await this.#db
+      .updateTable("sync_runs")
+      .set({
+        status: "interrupted",
+        finished_at: at,
+        error: "the process running this sync stopped before it finished",
+      })
+      .where("repository_id", "=", repositoryId)
+      .where("status", "=", "running")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async find(id: string): Promise<SyncRun | null> {
     const row = await this.#db.selectFrom("sync_runs").selectAll().where("id", "=", id).executeTakeFirst();
     return row === undefined ? null : toRun(row);

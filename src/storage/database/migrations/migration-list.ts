@@ -11,6 +11,7 @@ import * as proxyConflictTime from "./0009-proxy-conflict-time.ts";
 import * as auditSinks from "./0010-audit-sinks.ts";
 import * as composerEager from "./0011-composer-eager.ts";
 import * as alerts from "./0012-alerts.ts";
+import * as jobRuns from "./0013-job-runs.ts";
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so that the same list runs
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0010-audit-sinks": auditSinks,
   "0011-composer-eager": composerEager,
   "0012-alerts": alerts,
+  "0013-job-runs": jobRuns,
 };
