@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -9,6 +9,8 @@ export function composerAvailable(): boolean {
   });
   return result.status === 0;
 }
+
+const QUIET = ["--no-interaction", "--no-progress", "--no-ansi"];
 
 export interface ComposerRun {
   readonly status: number;
@@ -46,21 +48,43 @@ export class ComposerProject {
   }
 
   run(...args: string[]): ComposerRun {
-    const result = spawnSync("composer", [...args, "--no-interaction", "--no-progress", "--no-ansi"], {
+    const result = spawnSync("composer", [...args, ...QUIET], {
       cwd: this.dir,
       encoding: "utf8",
       timeout: 180_000,
-      env: {
-        PATH: process.env.PATH,
-        HOME: this.home,
-        COMPOSER_HOME: this.home,
-        COMPOSER_CACHE_DIR: this.cacheDir,
-        COMPOSER_ALLOW_SUPERUSER: "1",
-        COMPOSER_AUTH: JSON.stringify(this.#auth),
-        COMPOSER_NO_AUDIT: "1",
-      },
+      env: this.#env(),
     });
     return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+  }
+
+  /** `run` without blocking the event loop: for tests whose servers live in the test process. */
+  runAsync(...args: string[]): Promise<ComposerRun> {
+    return new Promise((resolve) => {
+      const child = spawn("composer", [...args, ...QUIET], {
+        cwd: this.dir,
+        env: this.#env(),
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 180_000,
+      });
+      let output = "";
+      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+      child.on("close", (code) => {
+        resolve({ status: code ?? -1, output });
+      });
+    });
+  }
+
+  #env(): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      HOME: this.home,
+      COMPOSER_HOME: this.home,
+      COMPOSER_CACHE_DIR: this.cacheDir,
+      COMPOSER_ALLOW_SUPERUSER: "1",
+      COMPOSER_AUTH: JSON.stringify(this.#auth),
+      COMPOSER_NO_AUDIT: "1",
+    };
   }
 
   /** name -> { version, source } from vendor/composer/installed.json. */
