@@ -4,10 +4,29 @@ import type { AppEnv } from "./http/app-env.ts";
 import { createApp } from "./http/create-app.ts";
 import type { Logger } from "./observability/logger.ts";
 import { createMetricsRegistry } from "./observability/metrics.ts";
+import { MetricsScrape } from "./observability/metrics-scrape.ts";
+import type { ProcessSnapshot } from "./observability/process-metrics.ts";
+import { AuditSearchIndex } from "./storage/database/audit-search-index.ts";
+import { SyncRunRecords } from "./storage/database/sync-run-records.ts";
 import { LIMITS, type Runtime } from "./runtime.ts";
 
+export interface RuntimeAppOptions {
+  /**
+   * The counters of every process of the server, for /metrics. Default: this process's alone; a
+   * worker of `serve` asks the primary, which gathers them from all processes.
+   */
+  readonly processMetrics?: () => Promise<readonly ProcessSnapshot[]>;
+}
+
 /** The HTTP app over a runtime's services (what `serve` listens with, and in-process tests use). */
-export function createRuntimeApp(runtime: Runtime, logger: Logger): Hono<AppEnv> {
+export function createRuntimeApp(
+  runtime: Runtime,
+  logger: Logger,
+  options: RuntimeAppOptions = {},
+): Hono<AppEnv> {
+  const { db } = runtime.database;
+  const searchIndex = new AuditSearchIndex(db);
+  const syncRuns = new SyncRunRecords(db);
   return createApp({
     logger,
     tokens: runtime.tokens,
@@ -36,12 +55,21 @@ export function createRuntimeApp(runtime: Runtime, logger: Logger): Hono<AppEnv>
     jobs: runtime.jobs,
     metrics: {
       token: runtime.config.metricsToken,
-      registry: createMetricsRegistry({
-        sinks: () => runtime.auditSinks.list(),
-        logSize: async () => (await runtime.audit.records.state()).size,
-        openAlerts: () => runtime.alerts.openCount(),
-        rateLimitUnchecked: () => runtime.rateLimits?.unchecked ?? 0,
+      exposition: new MetricsScrape({
+        shared: createMetricsRegistry({
+          sinks: () => runtime.auditSinks.list(),
+          logSize: async () => (await runtime.audit.records.state()).size,
+          openAlerts: () => runtime.alerts.openCount(),
+          latestCheckpoint: () => runtime.audit.records.latestCheckpoint(),
+          searchIndexedThrough: async () => (await searchIndex.status()).indexedThrough,
+          jobs: () => runtime.jobs.list(),
+          runningSyncs: () => syncRuns.countRunning(),
+          now: () => runtime.clock.now(),
+        }),
+        processes: options.processMetrics ?? (async () => [await runtime.processMetrics.snapshot()]),
+        logger,
       }),
+      requestCompleted: runtime.processMetrics.requestCompleted,
     },
     baseUrl: runtime.config.baseUrl,
     ready: () => runtime.database.ping(),

@@ -30,6 +30,7 @@ import { PackageUpload } from "./catalog/package-upload.ts";
 import { systemClock, type Clock } from "./clock/clock.ts";
 import type { Config } from "./config/load-config.ts";
 import type { Logger } from "./observability/logger.ts";
+import { ProcessMetrics } from "./observability/process-metrics.ts";
 import { GitCliMirror } from "./sources/git/git-cli-mirror.ts";
 import { AuditedRepositories } from "./sources/audited-repositories.ts";
 import { RepositoryService } from "./sources/repository-service.ts";
@@ -137,6 +138,8 @@ export interface Runtime {
   readonly jobs: JobBoard;
   /** Per-token request budgets, shared through Redis when configured (docs/rate-limits.md). */
   readonly rateLimits: FailOpenRateLimits | null;
+  /** This process's counters for /metrics: requests, audit appends, cache lookups (docs/operations/metrics.md). */
+  readonly processMetrics: ProcessMetrics;
   /** Waits for background revalidations of upstream documents and pending audit events, then closes the database. */
   close(): Promise<void>;
 }
@@ -236,6 +239,8 @@ export async function openRuntime(
       remoteSigner: options.remoteSigner,
       commitThread: options.auditCommitThread,
     });
+    const processMetrics = new ProcessMetrics();
+    audit.log.observeAppends(processMetrics.auditAppended);
     // What the server does on its own: migrations, parked records, alerts and their responses.
     const systemTrail = auditTrail(audit.log, systemContext);
     if (migrations.applied.length > 0) {
@@ -299,6 +304,7 @@ export async function openRuntime(
     const auditedTokens = new AuditedTokens(tokens);
     const auditedUsers = new AuditedUsers(users);
     const rateLimits = options.rateLimits === false ? null : await openRateLimits(config, clock, logger);
+    if (rateLimits !== null) processMetrics.countUncheckedFrom(() => rateLimits.unchecked);
     return {
       config,
       database,
@@ -306,7 +312,12 @@ export async function openRuntime(
       clock,
       tokens,
       auditedTokens,
-      catalog: new CatalogReader({ records: catalogRecords, baseUrl: config.baseUrl, proxy }),
+      catalog: new CatalogReader({
+        records: catalogRecords,
+        baseUrl: config.baseUrl,
+        proxy,
+        cacheLookups: processMetrics.cacheLookup,
+      }),
       dists: new DistReader({ records: catalogRecords, blobs, proxy }),
       installs: new InstallRecorder({ catalog: catalogRecords, counts: installCounts, clock }),
       packageBrowser: new PackageBrowser({ catalog: catalogRecords, installs: installCounts, clock }),
@@ -401,6 +412,7 @@ export async function openRuntime(
         sendTimeoutMs: config.audit.sinkTimeoutMs,
       }),
       rateLimits,
+      processMetrics,
       close: async () => {
         await rateLimits?.close();
         await sinkPool.closeAll();

@@ -1,6 +1,6 @@
 import type { Clock } from "../clock/clock.ts";
 import type { AuditRecords, AuditState } from "../storage/database/audit-records.ts";
-import type { AuditContext, AuditEvent, AuditEventInput } from "./audit-event.ts";
+import type { AuditCategory, AuditContext, AuditEvent, AuditEventInput } from "./audit-event.ts";
 import { composeAuditEvent, type AuditCommitter, type AuditEntry } from "./audit-committer.ts";
 import { InlineAuditCommitter, type RawIpSealer } from "./inline-audit-committer.ts";
 
@@ -51,6 +51,7 @@ export class AuditLog {
   readonly #onCommitted: AuditLogOptions["onCommitted"];
   readonly #exclusive: <T>(commit: () => Promise<T>) => Promise<T>;
   readonly #afterCommit = new Set<Promise<unknown>>();
+  readonly #appendObservers = new Set<(categories: readonly AuditCategory[]) => void>();
   #queue: Pending[] = [];
   #draining: Promise<void> | null = null;
 
@@ -67,6 +68,11 @@ export class AuditLog {
       this.#queue.push({ input, context, timestamp: this.#clock.now().toISOString(), resolve, reject });
       this.#schedule();
     });
+  }
+
+  /** Calls `observer` after each commit with the categories of the events it committed (metrics). */
+  observeAppends(observer: (categories: readonly AuditCategory[]) => void): void {
+    this.#appendObservers.add(observer);
   }
 
   #schedule(): void {
@@ -131,6 +137,8 @@ export class AuditLog {
         if (id !== undefined) pending.resolve(composeAuditEvent(pending, id, firstSeq + index));
       });
       this.#track(this.#onCommitted?.(state, root));
+      const categories = batch.map((pending) => pending.input.event);
+      for (const observer of this.#appendObservers) observer(categories);
     } catch (error) {
       for (const pending of batch) pending.reject(error);
     }

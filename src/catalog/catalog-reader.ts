@@ -7,6 +7,7 @@ import { compareNormalizedVersions } from "../composer/version-parser.ts";
 import { notFound, type DomainError } from "../errors/domain-error.ts";
 import type { CatalogRecords, StoredVersion } from "../storage/database/catalog-records.ts";
 import { BoundedCache } from "../cache/bounded-cache.ts";
+import type { MetricCache } from "../observability/process-metrics.ts";
 import { distUrl, shownName } from "./dist-url.ts";
 import { metadataDocument, type MetadataDocument } from "./metadata-document.ts";
 import type { ProxiedCatalog, ProxyContext } from "./proxied-catalog.ts";
@@ -27,12 +28,20 @@ export class CatalogReader {
   readonly #proxy: ProxiedCatalog | null;
   readonly #p2Cache = new BoundedCache<string, CachedP2>(20_000);
   readonly #rootCache = new BoundedCache<string, MetadataDocument>(256);
+  readonly #lookedUp: (cache: MetricCache, hit: boolean) => void;
   #names: { revision: number; names: string[] } | undefined;
 
-  constructor(options: { records: CatalogRecords; baseUrl: string; proxy?: ProxiedCatalog }) {
+  constructor(options: {
+    records: CatalogRecords;
+    baseUrl: string;
+    proxy?: ProxiedCatalog;
+    /** Told of each cache lookup: hit when the cached document was served (pb_cache_requests_total). */
+    cacheLookups?: (cache: MetricCache, hit: boolean) => void;
+  }) {
     this.#records = options.records;
     this.#baseUrl = options.baseUrl;
     this.#proxy = options.proxy ?? null;
+    this.#lookedUp = options.cacheLookups ?? (() => undefined);
   }
 
   async packagesJson(grant: AccessGrant): Promise<MetadataDocument> {
@@ -45,6 +54,7 @@ export class CatalogReader {
       tokenStamp !== null && tokenStamp.toISOString() > changedAt ? tokenStamp.toISOString() : changedAt;
     const key = `${revision}\u0000${stamp}\u0000${grant.patternsKey}`;
     const cached = this.#rootCache.get(key);
+    this.#lookedUp("packages_json", cached !== undefined);
     if (cached !== undefined) return cached;
     const names = (await this.#allNames(revision)).filter((name) => grant.canSeePackage(name));
     const upstreamPatterns = (await this.#proxy?.packagePatterns()) ?? null;
@@ -80,6 +90,7 @@ export class CatalogReader {
     if (updatedAt === null) return this.#proxied(name, dev, context);
     const key = `${name}${dev ? "~dev" : ""}`;
     const cached = this.#p2Cache.get(key);
+    this.#lookedUp("p2", cached?.updatedAt === updatedAt);
     if (cached?.updatedAt === updatedAt) return cached.document;
     const versions = await this.#records.versions(name, dev);
     versions.sort((a, b) => compareNormalizedVersions(b.versionNormalized, a.versionNormalized));
@@ -94,6 +105,7 @@ export class CatalogReader {
     if (proxied === null) throw packageNotFound(name);
     const key = `proxy\u0000${name}${dev ? "~dev" : ""}`;
     const cached = this.#p2Cache.get(key);
+    this.#lookedUp("proxy_p2", cached?.updatedAt === proxied.stamp);
     if (cached?.updatedAt === proxied.stamp) return cached.document;
     const document = metadataDocument(buildP2Document(name, await proxied.entries()), proxied.changedAt);
     this.#p2Cache.set(key, { updatedAt: proxied.stamp, document });

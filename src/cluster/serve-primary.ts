@@ -9,6 +9,7 @@ import { openRuntime } from "../runtime.ts";
 import { systemClock } from "../clock/clock.ts";
 import { answerWorker } from "./answer-worker.ts";
 import { AuditTurns } from "./audit-turns.ts";
+import { MetricsGathering } from "./metrics-gathering.ts";
 import { WorkerSupervisor } from "./worker-supervisor.ts";
 
 /**
@@ -31,15 +32,27 @@ export async function servePrimary(
     rateLimits: false,
   });
   const { checkpointer } = runtime.audit;
+  // The gathering asks the supervisor's workers (declared below; asked only once they run).
+  const metrics = new MetricsGathering({
+    own: () => runtime.processMetrics.snapshot(),
+    peers: () =>
+      workers.connected().map(({ worker, send }) => ({
+        worker,
+        ask: (id: number) => {
+          send({ pb: "metrics-collect", id });
+        },
+      })),
+  });
   const workers = new WorkerSupervisor({
     count: config.workers,
     env,
     logger,
     onMessage: (worker, message, reply) => {
-      answerWorker(worker, message, { turns, checkpointer, logger }, reply);
+      answerWorker(worker, message, { turns, checkpointer, metrics, logger }, reply);
     },
     onExit: (worker) => {
       turns.forget(worker);
+      metrics.forget(worker);
     },
   });
   let jobs: BackgroundJobs | undefined;

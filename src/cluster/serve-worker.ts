@@ -32,7 +32,8 @@ export async function serveWorker(config: Config): Promise<number> {
       auditCommitThread: true,
     });
     try {
-      const app = createRuntimeApp(runtime, logger);
+      primary.answerMetricsWith(() => runtime.processMetrics.snapshot());
+      const app = createRuntimeApp(runtime, logger, { processMetrics: primary.gatherMetrics });
       const listener = await listenHttp(app.fetch, { host: config.host, port: config.port });
       await stopSignal({ ignoreRepeats: true });
       await listener.close();

@@ -91,6 +91,13 @@ export class WorkerSupervisor {
     clearTimeout(timeout);
   }
 
+  /** The running workers that can be messaged now; `send` throws when one is gone meanwhile. */
+  connected(): { readonly worker: object; readonly send: (message: PrimaryMessage) => void }[] {
+    return [...this.#workers.keys()]
+      .filter((worker) => worker.isConnected())
+      .map((worker) => ({ worker, send: (message: PrimaryMessage) => worker.send(message) }));
+  }
+
   #fork(): Worker {
     const worker = cluster.fork({ ...this.#options.env });
     const startedAt = Date.now();

@@ -9,7 +9,6 @@ import type { SettingsService } from "../settings/settings-service.ts";
 import type { AuditedTokens } from "../access/audited-tokens.ts";
 import type { TokenService } from "../access/token-service.ts";
 import type { AuditReads } from "../audit/audit-reads.ts";
-import type { Registry } from "prom-client";
 import type { JobBoard } from "../jobs/job-board.ts";
 import type { AlertInbox } from "../audit/alerts/alert-inbox.ts";
 import type { AuditSinks } from "../audit/sinks/audit-sinks.ts";
@@ -22,6 +21,8 @@ import type { InstallRecorder } from "../catalog/install-recorder.ts";
 import type { PackageBrowser } from "../catalog/package-browser.ts";
 import { notFound } from "../errors/domain-error.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { MetricsExposition } from "../observability/metrics-scrape.ts";
+import type { RequestSample } from "../observability/process-metrics.ts";
 import { logUnhandledError } from "../observability/log-events.ts";
 import type { AuditedRepositories } from "../sources/audited-repositories.ts";
 import type { RepositoryService } from "../sources/repository-service.ts";
@@ -94,8 +95,15 @@ export interface AppDeps {
   readonly alerts: AlertInbox;
   /** The background jobs and their history (/api/jobs). */
   readonly jobs: JobBoard;
-  /** /metrics: the registry, and PB_METRICS_TOKEN (null: no metrics). */
-  readonly metrics: { readonly registry: Registry; readonly token: string | null };
+  /**
+   * /metrics: what it answers, PB_METRICS_TOKEN (null: no metrics), and where each answered
+   * request is counted.
+   */
+  readonly metrics: {
+    readonly exposition: MetricsExposition;
+    readonly token: string | null;
+    readonly requestCompleted: (sample: RequestSample) => void;
+  };
   /** The server's public URL (PB_BASE_URL), the server of the OpenAPI document. */
   readonly baseUrl: string;
   /** Resolves when the database answers; rejects otherwise. */
@@ -116,7 +124,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { maxJsonBytes, maxUploadBytes } = deps.limits;
   const guard = tokenGuard(deps.tokens, deps.auditing, deps.sessions);
-  app.use("*", requestContext(deps.logger, deps.auditing));
+  app.use("*", requestContext(deps.logger, deps.auditing, deps.metrics.requestCompleted));
   if (deps.rateLimits !== null) app.use("*", rateLimit(deps.rateLimits, deps.auditing));
   const routers = [
     healthRoutes(deps.ready, guard),

@@ -1,18 +1,18 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Registry } from "prom-client";
 import { parseAuthorization } from "../access/parse-authorization.ts";
 import { DomainError, notFound } from "../errors/domain-error.ts";
+import type { MetricsExposition } from "../observability/metrics-scrape.ts";
 import type { TokenGuard } from "./middleware/require-token.ts";
 import { ApiRouter } from "./openapi/api-router.ts";
 import { problemResponse } from "./openapi/problem-schema.ts";
 
 /**
- * /metrics: Prometheus metrics (sink health, the log's size, open alerts) for a scraper holding
+ * /metrics: Prometheus metrics (docs/operations/metrics.md) for a scraper holding
  * PB_METRICS_TOKEN (as a Bearer token, or the password of HTTP Basic). Unset: 404, the server
  * exposes no metrics. A refused scrape is an `authentication`/`metrics_refused` event.
  */
 export function metricsRoutes(deps: {
-  registry: Registry;
+  exposition: MetricsExposition;
   token: string | null;
   guard: TokenGuard;
 }): ApiRouter {
@@ -64,7 +64,7 @@ export function metricsRoutes(deps: {
           "give PB_METRICS_TOKEN as a Bearer token",
         );
       }
-      return c.body(await deps.registry.metrics(), 200, { "content-type": deps.registry.contentType });
+      return c.body(await deps.exposition.render(), 200, { "content-type": deps.exposition.contentType });
     },
   );
   return api;

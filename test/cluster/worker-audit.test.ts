@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { answerWorker } from "../../src/cluster/answer-worker.ts";
 import { AuditTurns } from "../../src/cluster/audit-turns.ts";
 import type { PrimaryMessage, WorkerMessage } from "../../src/cluster/cluster-messages.ts";
+import { MetricsGathering } from "../../src/cluster/metrics-gathering.ts";
 import { PrimaryLink } from "../../src/cluster/primary-link.ts";
 import { createSilentLogger } from "../../src/observability/logger.ts";
 import { storedAuditEvents } from "../support/audit-schema.ts";
@@ -73,7 +74,12 @@ describe("workers commit their audit events in the primary's turns", () => {
         answerWorker(
           owner,
           copy,
-          { turns, checkpointer: primary.runtime.audit.checkpointer, logger: createSilentLogger() },
+          {
+            turns,
+            checkpointer: primary.runtime.audit.checkpointer,
+            metrics: new MetricsGathering({ own: () => Promise.resolve([]), peers: () => [] }),
+            logger: createSilentLogger(),
+          },
           (reply: PrimaryMessage) => {
             if (!connected) throw new Error("channel closed");
             setImmediate(() => {

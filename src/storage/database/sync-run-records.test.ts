@@ -131,6 +131,26 @@ describe.each(testEngines())("SyncRunRecords on %s", (engine) => {
     expect(await runs.latest("R3", 10)).toEqual([]);
   });
 
+  it("counts the runs still running, and marks a repository's as interrupted", async () => {
+    const runs = await open();
+    await runs.start({ id: "01A", repositoryId: "R1", startedAt: at(0) });
+    await runs.start({ id: "01B", repositoryId: "R1", startedAt: at(1000) });
+    await runs.start({ id: "01C", repositoryId: "R2", startedAt: at(2000) });
+    await runs.finish("01B", {
+      status: "succeeded",
+      finishedAt: at(1500),
+      details: emptySyncDetails,
+      error: null,
+    });
+    expect(await runs.countRunning()).toBe(2);
+
+    expect(await runs.interruptRunning("R1", at(9000))).toBe(1);
+    expect(await runs.find("01A")).toMatchObject({ status: "interrupted", finishedAt: at(9000) });
+    expect((await runs.find("01B"))?.status).toBe("succeeded");
+    expect((await runs.find("01C"))?.status).toBe("running");
+    expect(await runs.countRunning()).toBe(1);
+  });
+
   it("refuses a run of a repository that does not exist", async () => {
     const runs = await open();
     await expect(runs.start({ id: "run-1", repositoryId: "missing", startedAt: at(0) })).rejects.toThrow();

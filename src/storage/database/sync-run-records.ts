@@ -112,6 +112,16 @@ export class SyncRunRecords {
     return Number(result.numUpdatedRows);
   }
 
+  /** Syncs recorded as running, on every repository (the metrics). */
+  async countRunning(): Promise<number> {
+    const row = await this.#db
+      .selectFrom("sync_runs")
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as("running"))
+      .where("status", "=", "running")
+      .executeTakeFirst();
+    return Number(row?.running ?? 0);
+  }
+
   async find(id: string): Promise<SyncRun | null> {
     const row = await this.#db.selectFrom("sync_runs").selectAll().where("id", "=", id).executeTakeFirst();
     return row === undefined ? null : toRun(row);
