@@ -28,42 +28,7 @@ export class NginxBalancer {
   static async start(backends: readonly string[], port?: number): Promise<NginxBalancer> {
     const chosen = port ?? (await freePort());
     const p = fs.mkdtempSync(path.join(os.tmpdir(), "pb-balancer-"));
-    fs.mkdirSync(path.join(p, "tmp"));
-    const servers = backends
-      .map((backend) => `        server ${new URL(backend).host} max_fails=1 fail_timeout=2s;`)
-      .join("\n");
-    fs.writeFileSync(
-      path.join(p, "nginx.conf"),
-      `daemon off;
-worker_processes 1;
-pid ${p}/nginx.pid;
-error_log ${p}/error.log error;
-events { worker_connections 1024; }
-http {
-    client_body_temp_path ${p}/tmp/body; proxy_temp_path ${p}/tmp/proxy;
-    fastcgi_temp_path ${p}/tmp/fastcgi; uwsgi_temp_path ${p}/tmp/uwsgi; scgi_temp_path ${p}/tmp/scgi;
-    access_log off;
-    client_max_body_size 64m;
-    upstream brokers {
-${servers}
-        keepalive 32;
-    }
-    server {
-        listen 127.0.0.1:${String(chosen)};
-        location / {
-            proxy_pass http://brokers;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $remote_addr;
-            proxy_connect_timeout 2s;
-            proxy_next_upstream error timeout;
-            proxy_request_buffering off;
-        }
-    }
-}
-`,
-    );
+    fs.writeFileSync(path.join(p, "nginx.conf"), balancerConfig(p, chosen, backends));
     const child = spawn(NGINX_BIN, ["-p", p, "-c", path.join(p, "nginx.conf")], {
       stdio: ["ignore", "ignore", "inherit"],
     });
@@ -93,4 +58,45 @@ ${servers}
     }
     fs.rmSync(this.#prefix, { recursive: true, force: true });
   }
+}
+
+/**
+ * The nginx.conf of a balancer in `prefix` (its pid, logs and temp folders go there; `tmp/` is
+ * created) listening on 127.0.0.1:`port` in front of `backends` (`http://127.0.0.1:PORT` each).
+ */
+export function balancerConfig(prefix: string, port: number, backends: readonly string[]): string {
+  const p = prefix;
+  fs.mkdirSync(path.join(p, "tmp"), { recursive: true });
+  const servers = backends
+    .map((backend) => `        server ${new URL(backend).host} max_fails=1 fail_timeout=2s;`)
+    .join("\n");
+  return `daemon off;
+worker_processes 1;
+pid ${p}/nginx.pid;
+error_log ${p}/error.log error;
+events { worker_connections 1024; }
+http {
+    client_body_temp_path ${p}/tmp/body; proxy_temp_path ${p}/tmp/proxy;
+    fastcgi_temp_path ${p}/tmp/fastcgi; uwsgi_temp_path ${p}/tmp/uwsgi; scgi_temp_path ${p}/tmp/scgi;
+    access_log off;
+    client_max_body_size 64m;
+    upstream brokers {
+${servers}
+        keepalive 32;
+    }
+    server {
+        listen 127.0.0.1:${String(port)};
+        location / {
+            proxy_pass http://brokers;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_connect_timeout 2s;
+            proxy_next_upstream error timeout;
+            proxy_request_buffering off;
+        }
+    }
+}
+`;
 }
