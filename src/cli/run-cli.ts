@@ -4,6 +4,7 @@ import { ConfigError } from "../config/load-config.ts";
 import { DomainError } from "../errors/domain-error.ts";
 import { registerAlertCommands } from "./alert-commands.ts";
 import { registerAuditCommands } from "./audit-commands.ts";
+import { registerBackupCommands } from "./backup-commands.ts";
 import { registerJobCommands } from "./job-commands.ts";
 import { CommandFailed, processIo, withRuntime, output, type CliIo } from "./cli-context.ts";
 import { registerPackageCommands } from "./package-commands.ts";
@@ -64,6 +65,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   registerAuditCommands(program, io, run);
   registerSettingsCommands(program, io, run);
   registerAlertCommands(program, io, run);
+  registerBackupCommands(program, io, run);
   registerJobCommands(program, io, run);
 
   try {
