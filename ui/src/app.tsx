@@ -2,7 +2,8 @@ import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } fro
 import { createApiClient } from "./api/api-client.ts";
 import type { Session } from "./api/api-types.ts";
 import { SessionContext, type SessionState } from "./api/session-context.ts";
-import { AppShell } from "./components/app-shell.tsx";
+import { roleAllows } from "./access/role-permissions.ts";
+import { AppShell, NAV_ITEMS } from "./components/app-shell.tsx";
 import { navigate } from "./router/navigate.ts";
 import { Redirect } from "./router/redirect.tsx";
 import { useLocation } from "./router/use-location.ts";
@@ -14,6 +15,7 @@ import { RepositoriesScreen } from "./screens/repositories-screen.tsx";
 import { SettingsScreen } from "./screens/settings-screen.tsx";
 import { SinksScreen } from "./screens/sinks-screen.tsx";
 import { UsersScreen } from "./screens/users-screen.tsx";
+import { NotAllowedScreen } from "./screens/not-allowed-screen.tsx";
 import { NotFoundScreen } from "./screens/not-found-screen.tsx";
 import { OverviewScreen } from "./screens/overview-screen.tsx";
 import { ProfileScreen } from "./screens/profile-screen.tsx";
@@ -102,7 +104,9 @@ export function App(): ReactNode {
     const next = /^\/ui(\/[a-z0-9-]*)*$/.test(pathname) ? `?next=${encodeURIComponent(pathname)}` : "";
     return <Redirect to={`${SIGN_IN}${next}`} />;
   }
-  const Screen = SCREENS[pathname] ?? NotFoundScreen;
+  const permission = NAV_ITEMS.find((item) => item.to === pathname)?.permission ?? null;
+  const allowed = permission === null || roleAllows(session.user.role, permission);
+  const Screen = allowed ? (SCREENS[pathname] ?? NotFoundScreen) : NotAllowedScreen;
   const state: SessionState = { api, session, refreshSession: loadSession, signOut };
   return (
     <SessionContext value={state}>

@@ -4,6 +4,7 @@ import type { Role } from "../api/api-types.ts";
 export type Permission =
   | "packages:read"
   | "repositories:read"
+  | "repositories:write"
   | "repositories:sync"
   | "tokens:manage"
   | "audit:read"
@@ -14,13 +15,20 @@ const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   admin: new Set([
     "packages:read",
     "repositories:read",
+    "repositories:write",
     "repositories:sync",
     "tokens:manage",
     "audit:read",
     "settings:manage",
     "users:manage",
   ]),
-  maintainer: new Set(["packages:read", "repositories:read", "repositories:sync", "tokens:manage"]),
+  maintainer: new Set([
+    "packages:read",
+    "repositories:read",
+    "repositories:write",
+    "repositories:sync",
+    "tokens:manage",
+  ]),
   auditor: new Set(["audit:read"]),
   viewer: new Set(["packages:read", "repositories:read"]),
 };

@@ -43,28 +43,32 @@ export async function problemOf(response: Response): Promise<ApiProblem> {
   const retry = Number(response.headers.get("retry-after") ?? "");
   const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : null;
   const type = response.headers.get("content-type") ?? "";
+  let extensions: Record<string, unknown> = {};
   if (type.includes("json")) {
     try {
-      const body = (await response.json()) as Record<string, unknown>;
-      if (typeof body.code === "string" && typeof body.detail === "string") {
+      const body = (await response.json()) as unknown;
+      if (typeof body === "object" && body !== null) extensions = body as Record<string, unknown>;
+      if (typeof extensions.code === "string" && typeof extensions.detail === "string") {
         return new ApiProblem({
           status: response.status,
-          code: body.code,
-          detail: body.detail,
-          errors: fieldProblems(body.errors),
+          code: extensions.code,
+          detail: extensions.detail,
+          errors: fieldProblems(extensions.errors),
           retryAfter,
-          extensions: body,
+          extensions,
         });
       }
     } catch {
       // not JSON after all: described below
     }
   }
+  // Another answer (a failed sync's run, a proxy's page): its JSON body, if any, in `extensions`.
   return new ApiProblem({
     status: response.status,
     code: "HttpError",
     detail: `the server answered ${response.status} ${response.statusText}`.trim(),
     retryAfter,
+    extensions,
   });
 }
 

@@ -40,9 +40,83 @@ export interface Repository {
   readonly name: string;
   readonly type: string;
   readonly url: string;
+  readonly hasCredentials: boolean;
+  readonly packagePatterns: readonly string[];
+  readonly eagerPackages: readonly string[];
   readonly status: string;
+  readonly defaultBranch: string | null;
   readonly lastError: string | null;
   readonly lastSyncedAt: string | null;
+  readonly createdAt: string;
+}
+
+/** A composer upstream's health as the answering node saw it, and what the store holds of it. */
+export interface UpstreamReport {
+  readonly lastSuccessAt: string | null;
+  readonly lastFailureAt: string | null;
+  readonly lastError: string | null;
+  readonly consecutiveFailures: number;
+  readonly coolingDownUntil: string | null;
+  readonly cachedPackages: number;
+  readonly cachedDists: number;
+  readonly integrityConflicts: number;
+}
+
+export interface RepositoryDetail extends Repository {
+  readonly upstream: UpstreamReport | null;
+}
+
+export interface SyncRun {
+  readonly id: string;
+  readonly repositoryId: string;
+  readonly status: "running" | "succeeded" | "failed" | "interrupted";
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly details: {
+    readonly added: readonly string[];
+    readonly updated: readonly string[];
+    readonly removed: readonly string[];
+    readonly skipped: readonly { readonly ref: string; readonly reason: string }[];
+    readonly moved: readonly { readonly ref: string; readonly from: string; readonly to: string }[];
+    readonly upstream?: {
+      readonly mode: "full" | "changes";
+      readonly packages: {
+        readonly fetched: number;
+        readonly unchanged: number;
+        readonly failed: number;
+        readonly gone: number;
+      };
+      readonly failures: readonly { readonly package: string; readonly reason: string }[];
+      readonly feedError: string | null;
+    };
+  };
+  readonly error: string | null;
+}
+
+interface ServedIdentity {
+  readonly reference: string | null;
+  readonly shasum: string | null;
+  readonly sourceReference: string | null;
+}
+
+/** A package name two composer upstreams both have: the first in priority serves it. */
+export interface NameConflict {
+  readonly package: string;
+  readonly servedBy: { readonly id: string; readonly name: string };
+  readonly shadowed: { readonly id: string; readonly name: string };
+  readonly firstSeenAt: string;
+}
+
+export interface IntegrityConflict {
+  readonly package: string;
+  readonly version: string;
+  readonly firstSeenAt: string;
+  readonly firstSeen: ServedIdentity & {
+    readonly distSha256: string | null;
+    readonly distSha1: string | null;
+  };
+  readonly conflicting: ServedIdentity;
+  readonly seenAt: string | null;
 }
 
 export interface Alert {
@@ -135,23 +209,28 @@ export interface AuditSink {
   readonly lastError: string | null;
 }
 
+export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+
+export interface BusinessHours {
+  readonly timeZone: string;
+  readonly days: readonly Weekday[];
+  readonly start: string;
+  readonly end: string;
+}
+
+export interface LegalHold {
+  readonly active: boolean;
+  readonly reason: string | null;
+  readonly since: string | null;
+  readonly by?: string | null;
+}
+
 export interface Settings {
   readonly security: { readonly requireTwoFactor: boolean };
-  readonly alerts: {
-    readonly businessHours: {
-      readonly timeZone: string;
-      readonly days: readonly string[];
-      readonly start: string;
-      readonly end: string;
-    };
-  };
+  readonly alerts: { readonly businessHours: BusinessHours };
   readonly audit: {
     readonly retentionDays: Readonly<Record<string, number>>;
-    readonly legalHold: {
-      readonly active: boolean;
-      readonly reason: string | null;
-      readonly since: string | null;
-    };
+    readonly legalHold: LegalHold;
   };
 }
 

@@ -9,7 +9,8 @@ export type Loaded<T> =
 
 /**
  * GETs `path` (nothing while it is null), as JSON or as text, and tells whether it is loading, failed or ready;
- * `reload` asks again. A change of `path` starts over; an answer for an old path is dropped.
+ * `reload` asks again, showing the data it has until the new answer arrives. A change of `path`
+ * starts over; an answer for an old path is dropped.
  */
 export function useApiData<T>(
   api: ApiClient,
@@ -18,7 +19,11 @@ export function useApiData<T>(
 ): Loaded<T> & { reload: () => void } {
   const [version, setVersion] = useState(0);
   const key = path === null ? null : `${version}:${path}`;
-  const [result, setResult] = useState<{ readonly key: string; readonly value: Loaded<T> } | null>(null);
+  const [result, setResult] = useState<{
+    readonly key: string;
+    readonly path: string;
+    readonly value: Loaded<T>;
+  } | null>(null);
   useEffect(() => {
     if (path === null || key === null) return;
     const controller = new AbortController();
@@ -28,11 +33,11 @@ export function useApiData<T>(
         : api.get<T>(path, controller.signal);
     answer.then(
       (data) => {
-        setResult({ key, value: { status: "ready", data } });
+        setResult({ key, path, value: { status: "ready", data } });
       },
       (error: unknown) => {
         if (controller.signal.aborted) return;
-        setResult({ key, value: { status: "error", problem: asProblem(error) } });
+        setResult({ key, path, value: { status: "error", problem: asProblem(error) } });
       },
     );
     return () => {
@@ -42,7 +47,9 @@ export function useApiData<T>(
   const reload = useCallback(() => {
     setVersion((current) => current + 1);
   }, []);
-  const value: Loaded<T> = result !== null && result.key === key ? result.value : { status: "loading" };
+  const current =
+    result !== null && (result.key === key || (result.path === path && result.value.status === "ready"));
+  const value: Loaded<T> = current ? result.value : { status: "loading" };
   return { ...value, reload };
 }
 

@@ -13,7 +13,7 @@ export function TextField(props: {
   readonly autoComplete?: string;
   readonly inputMode?: "numeric" | "text" | "email";
   readonly required?: boolean;
-  readonly hint?: string;
+  readonly hint?: string | undefined;
   readonly error?: string | undefined;
   readonly multiline?: boolean;
   readonly inputRef?: Ref<HTMLInputElement>;

@@ -6,6 +6,7 @@ import { DateText } from "../components/date-text.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { MoreButton } from "../components/more-button.tsx";
 import { TextField } from "../components/text-field.tsx";
+import { TableScroll } from "../components/table-scroll.tsx";
 
 /** The audit log, newest first, searched with the query language of docs/audit-search.md. */
 export function AuditLogScreen(): ReactNode {
@@ -54,7 +55,7 @@ export function AuditLogScreen(): ReactNode {
         >
           {(data) => (
             <>
-              <div className="table-scroll">
+              <TableScroll label="Events table">
                 <table>
                   <thead>
                     <tr>
@@ -93,7 +94,7 @@ export function AuditLogScreen(): ReactNode {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableScroll>
               <MoreButton cursor={data.next_cursor} onMore={setCursor} />
             </>
           )}

@@ -5,6 +5,7 @@ import { useSession } from "../api/session-context.ts";
 import { useApiData } from "../api/use-api-data.ts";
 import { DateText } from "../components/date-text.tsx";
 import { LoadState } from "../components/load-state.tsx";
+import { TableScroll } from "../components/table-scroll.tsx";
 
 /**
  * The overview: packages, versions and downloads; the sync status of every repository; open
@@ -87,7 +88,7 @@ function RepositoriesPanel(): ReactNode {
         empty={<p>No repositories yet.</p>}
       >
         {(data) => (
-          <div className="table-scroll">
+          <TableScroll label="Sync status table">
             <table>
               <caption className="visually-hidden">Repositories and their last sync</caption>
               <thead>
@@ -114,7 +115,7 @@ function RepositoriesPanel(): ReactNode {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
       </LoadState>
     </section>

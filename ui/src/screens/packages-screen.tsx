@@ -6,6 +6,7 @@ import { DateText } from "../components/date-text.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { MoreButton } from "../components/more-button.tsx";
 import { TextField } from "../components/text-field.tsx";
+import { TableScroll } from "../components/table-scroll.tsx";
 
 /** The packages the person may see, searchable by name, with versions and downloads. */
 export function PackagesScreen(): ReactNode {
@@ -47,7 +48,7 @@ export function PackagesScreen(): ReactNode {
         >
           {(data) => (
             <>
-              <div className="table-scroll">
+              <TableScroll label="Packages table">
                 <table>
                   <thead>
                     <tr>
@@ -75,7 +76,7 @@ export function PackagesScreen(): ReactNode {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableScroll>
               <MoreButton cursor={data.next_cursor} onMore={setCursor} />
             </>
           )}

@@ -7,22 +7,27 @@ import { FormError } from "../components/form-error.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { fieldErrorsOf, hasErrors, type FieldErrors } from "../forms/field-errors.ts";
+import { ROLES, UserManagePanel } from "./user-manage-panel.tsx";
+import { TableScroll } from "../components/table-scroll.tsx";
 
-const ROLES: readonly Role[] = ["admin", "maintainer", "auditor", "viewer"];
-
-/** People: who has an account, with which role; inviting someone. */
+/** People: who has an account, with which role; managing one; inviting someone. */
 export function UsersScreen(): ReactNode {
   const { api } = useSession();
   const users = useApiData<{ users: User[] }>(api, "/api/users");
+  const [selected, setSelected] = useState<string | null>(null);
+  const chosen =
+    selected === null || users.status !== "ready"
+      ? null
+      : (users.data.users.find((user) => user.id === selected) ?? null);
   return (
     <>
       <h1 tabIndex={-1}>Users</h1>
-      <div className="two-columns">
-        <section className="panel" aria-labelledby="user-list-heading">
+      <div className="panels">
+        <section className="panel wide" aria-labelledby="user-list-heading">
           <h2 id="user-list-heading">People</h2>
           <LoadState loaded={users} what="users" isEmpty={(data) => data.users.length === 0}>
             {(data) => (
-              <div className="table-scroll">
+              <TableScroll label="People table">
                 <table>
                   <thead>
                     <tr>
@@ -31,6 +36,7 @@ export function UsersScreen(): ReactNode {
                       <th scope="col">Status</th>
                       <th scope="col">2FA</th>
                       <th scope="col">Since</th>
+                      <th scope="col">Actions</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -50,14 +56,35 @@ export function UsersScreen(): ReactNode {
                         <td>
                           <DateText value={user.createdAt} />
                         </td>
+                        <td>
+                          <button
+                            type="button"
+                            aria-pressed={selected === user.id}
+                            onClick={() => {
+                              setSelected(user.id);
+                            }}
+                          >
+                            Manage<span className="visually-hidden"> {user.name ?? user.email}</span>
+                          </button>
+                        </td>
                       </tr>
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableScroll>
             )}
           </LoadState>
         </section>
+        {chosen === null ? null : (
+          <UserManagePanel
+            key={chosen.id}
+            user={chosen}
+            onChanged={users.reload}
+            onClose={() => {
+              setSelected(null);
+            }}
+          />
+        )}
         <section className="panel">
           <InviteForm />
         </section>
