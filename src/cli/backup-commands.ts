@@ -11,7 +11,7 @@ import { writeBackup, type BackupSummary } from "../operations/backup/write-back
 import type { BackupManifest } from "../operations/backup/backup-manifest.ts";
 import { openBlobStore } from "../storage/blobs/open-blob-store.ts";
 import { openDatabase } from "../storage/database/open-database.ts";
-import { CommandFailed, output, withRuntime, type CliIo } from "./cli-context.ts";
+import { CommandFailed, consoleTrail, output, withRuntime, type CliIo } from "./cli-context.ts";
 import { CLEAR_LINE, progressLine } from "./progress-line.ts";
 
 /** `package-broker backup` and `package-broker restore` (docs/operations/backup-restore.md). */
@@ -54,6 +54,25 @@ export function registerBackupCommands(
           progress.clear();
           await database.close();
         }
+        // A copy of everything, the keys included: who took it, and where to, is an audit event.
+        await withRuntime(io, (runtime) =>
+          consoleTrail(runtime).record({
+            event: "audit",
+            action: "backup_created",
+            outcome: "success",
+            severity: "warning",
+            target: { type: "backup", name: summary.output },
+            details: {
+              bytes: summary.bytes,
+              engine: summary.engine,
+              migration: summary.migration,
+              tables: summary.tables,
+              rows: summary.rows,
+              blobs: summary.blobs,
+              files: summary.files,
+            },
+          }),
+        );
         output(io, options.json === true, summary, () => describeBackup(summary));
       }),
     );
@@ -86,10 +105,29 @@ export function registerBackupCommands(
         } finally {
           progress.clear();
         }
-        const verification = await withRuntime(io, (runtime) =>
-          verifyRestore(runtime, blobs, archive.manifest),
-        );
         const { manifest } = archive;
+        const verification = await withRuntime(io, async (runtime) => {
+          const verified = await verifyRestore(runtime, blobs, archive.manifest);
+          // The restored log's next event says where its history came from.
+          await consoleTrail(runtime).record({
+            event: "system",
+            action: "restored",
+            outcome: verified.ok ? "success" : "failure",
+            severity: "warning",
+            target: { type: "backup", name: archive.file },
+            details: {
+              taken_at: manifest.createdAt,
+              engine: manifest.engine,
+              product: manifest.product.version,
+              migration: manifest.migrations.at(-1) ?? null,
+              rows: restored.rows,
+              blobs: restored.blobs,
+              replaced: restored.replaced.length > 0,
+              verified: verified.ok,
+            },
+          });
+          return verified;
+        });
         const result = {
           archive: archive.file,
           backup: {

@@ -207,9 +207,11 @@ export const recordedActions: readonly (readonly [AuditCategory, string])[] = [
   ["audit", "proof_read"],
   ["audit", "consistency_read"],
   ["audit", "verified"],
+  ["audit", "backup_created"],
   ["system", "migrated"],
   ["system", "started"],
   ["system", "stopped"],
+  ["system", "restored"],
 ];
 
 /** `base` recast as each recorded action with each outcome, for exhaustive mapping checks. */

@@ -104,6 +104,8 @@ const ACTIONS: Readonly<Record<string, Omit<EcsCategorization, "kind">>> = {
   "system.started": { category: ["process"], type: ["start"] },
   "system.stopped": { category: ["process"], type: ["end"] },
   "system.migrated": { category: ["database"], type: change },
+  "system.restored": { category: ["database"], type: change },
+  "audit.backup_created": { category: ["database"], type: ["access"] },
 };
 
 /** Every other action of a category (and actions added later) falls back to these. */

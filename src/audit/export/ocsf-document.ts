@@ -170,6 +170,9 @@ const ACTIONS: Readonly<Record<string, OcsfClassification>> = {
   "system.stopped": { eventClass: APPLICATION_LIFECYCLE, activityId: 4 },
   // Migrations run because the installed application changed version: its storage is updated.
   "system.migrated": { eventClass: APPLICATION_LIFECYCLE, activityId: 8 },
+  // A restore replaced the application's data: its storage changed under it, like a migration.
+  "system.restored": { eventClass: APPLICATION_LIFECYCLE, activityId: 8 },
+  "audit.backup_created": { eventClass: API_ACTIVITY, activityId: READ },
 };
 
 /**
