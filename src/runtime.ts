@@ -42,7 +42,6 @@ import { backgroundJobCatalog } from "./jobs/background-job-catalog.ts";
 import { JobBoard } from "./jobs/job-board.ts";
 import { PRODUCT_VERSION } from "./product-version.ts";
 import { openBlobStore } from "./storage/blobs/open-blob-store.ts";
-import { CatalogRecords } from "./storage/database/catalog-records.ts";
 import type { DatabaseHandle } from "./storage/database/database-handle.ts";
 import { AuditPurgeRecords } from "./storage/database/audit-purge-records.ts";
 import { AuditSinkRecords } from "./storage/database/audit-sink-records.ts";
@@ -78,6 +77,8 @@ import { SettingsRecords } from "./storage/database/settings-records.ts";
 import { TokenRecords } from "./storage/database/token-records.ts";
 import type { FailOpenRateLimits } from "./rate-limit/fail-open-rate-limits.ts";
 import { openRateLimits } from "./rate-limit/open-rate-limits.ts";
+import { openSharedState } from "./redis/open-shared-state.ts";
+import { InvalidatingCatalogRecords } from "./cache/invalidating-catalog-records.ts";
 
 /** Limits that protect the server from hostile archives and documents. */
 export const LIMITS = {
@@ -168,6 +169,8 @@ export async function openRuntime(
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
   const database = openDatabase(config.database);
+  // What to close, besides the database, when the start fails halfway.
+  const opened: (() => Promise<void>)[] = [];
   try {
     const migrations = await migrateToLatest(database.db);
     const db = database.db;
@@ -183,7 +186,9 @@ export async function openRuntime(
     }
     const secrets = new SecretBox(key);
     const blobs = openBlobStore(config.blobs);
-    const catalogRecords = new CatalogRecords(db);
+    const shared = await openSharedState(config, logger);
+    opened.push(() => shared.close());
+    const catalogRecords = new InvalidatingCatalogRecords(db, shared.metadataCache);
     const installCounts = new InstallCountRecords(db);
     const mirrorsDir = path.join(config.dataDir, "git");
     const repositoryRecords = new RepositoryRecords(db);
@@ -206,6 +211,7 @@ export async function openRuntime(
       baseUrl: config.baseUrl,
       maxAgeMs: config.proxy.metadataMaxAgeMs,
       viaName,
+      singleFetch: shared.singleFetch,
     });
     const repositories = new RepositoryService({
       composerUpstream: upstreamClient,
@@ -304,6 +310,7 @@ export async function openRuntime(
     const auditedTokens = new AuditedTokens(tokens);
     const auditedUsers = new AuditedUsers(users);
     const rateLimits = options.rateLimits === false ? null : await openRateLimits(config, clock, logger);
+    if (rateLimits !== null) opened.push(() => rateLimits.close());
     if (rateLimits !== null) processMetrics.countUncheckedFrom(() => rateLimits.unchecked);
     return {
       config,
@@ -316,6 +323,7 @@ export async function openRuntime(
         records: catalogRecords,
         baseUrl: config.baseUrl,
         proxy,
+        metadataCache: shared.metadataCache,
         cacheLookups: processMetrics.cacheLookup,
       }),
       dists: new DistReader({ records: catalogRecords, blobs, proxy }),
@@ -417,6 +425,7 @@ export async function openRuntime(
         await rateLimits?.close();
         await sinkPool.closeAll();
         await proxy.drain();
+        await shared.close();
         await audit.log.flush();
         await tokens.drain();
         await audit.log.close();
@@ -425,6 +434,7 @@ export async function openRuntime(
       },
     };
   } catch (error) {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
     await database.close();
     throw error;
   }

@@ -7,26 +7,25 @@ import { compareNormalizedVersions } from "../composer/version-parser.ts";
 import { notFound, type DomainError } from "../errors/domain-error.ts";
 import type { CatalogRecords, StoredVersion } from "../storage/database/catalog-records.ts";
 import { BoundedCache } from "../cache/bounded-cache.ts";
+import { InProcessMetadataCache } from "../cache/in-process-metadata-cache.ts";
+import type { MetadataCache, MetadataKey } from "../cache/metadata-cache.ts";
 import type { MetricCache } from "../observability/process-metrics.ts";
 import { distUrl, shownName } from "./dist-url.ts";
 import { metadataDocument, type MetadataDocument } from "./metadata-document.ts";
 import type { ProxiedCatalog, ProxyContext } from "./proxied-catalog.ts";
 
-interface CachedP2 {
-  readonly updatedAt: string;
-  readonly document: MetadataDocument;
-}
-
 /**
  * Serves the Composer metadata: packages.json (only what the token may see) and the p2 documents.
- * Rendered documents are cached in memory and revalidated against the database on every request
- * (one indexed lookup), so changes made by another process are seen at once.
+ * Rendered p2 documents are cached by the package's change stamp, read from the database on every
+ * request (one indexed lookup), so changes made by another process are seen at once. The cache is
+ * this process's, or with PB_REDIS_URL shared by the nodes (a document rendered by one is served
+ * by all); packages.json stays in this process (it depends on each token's patterns).
  */
 export class CatalogReader {
   readonly #records: CatalogRecords;
   readonly #baseUrl: string;
   readonly #proxy: ProxiedCatalog | null;
-  readonly #p2Cache = new BoundedCache<string, CachedP2>(20_000);
+  readonly #documents: MetadataCache;
   readonly #rootCache = new BoundedCache<string, MetadataDocument>(256);
   readonly #lookedUp: (cache: MetricCache, hit: boolean) => void;
   #names: { revision: number; names: string[] } | undefined;
@@ -35,12 +34,15 @@ export class CatalogReader {
     records: CatalogRecords;
     baseUrl: string;
     proxy?: ProxiedCatalog;
+    /** Where rendered p2 documents are kept; this process's memory by default. */
+    metadataCache?: MetadataCache;
     /** Told of each cache lookup: hit when the cached document was served (pb_cache_requests_total). */
     cacheLookups?: (cache: MetricCache, hit: boolean) => void;
   }) {
     this.#records = options.records;
     this.#baseUrl = options.baseUrl;
     this.#proxy = options.proxy ?? null;
+    this.#documents = options.metadataCache ?? new InProcessMetadataCache(20_000);
     this.#lookedUp = options.cacheLookups ?? (() => undefined);
   }
 
@@ -88,27 +90,31 @@ export class CatalogReader {
     requirePackage(grant, name);
     const updatedAt = await this.#records.packageUpdatedAt(name);
     if (updatedAt === null) return this.#proxied(name, dev, context);
-    const key = `${name}${dev ? "~dev" : ""}`;
-    const cached = this.#p2Cache.get(key);
-    this.#lookedUp("p2", cached?.updatedAt === updatedAt);
-    if (cached?.updatedAt === updatedAt) return cached.document;
+    const key: MetadataKey = { packageName: name, variant: dev ? "p2~dev" : "p2", stamp: updatedAt };
+    const cached = await this.#documents.get(key);
+    this.#lookedUp("p2", cached !== undefined);
+    if (cached !== undefined) return cached;
     const versions = await this.#records.versions(name, dev);
     versions.sort((a, b) => compareNormalizedVersions(b.versionNormalized, a.versionNormalized));
     const entries = versions.map((version) => this.#entry(version));
     const document = metadataDocument(buildP2Document(name, entries), updatedAt);
-    this.#p2Cache.set(key, { updatedAt, document });
+    await this.#documents.set(key, document);
     return document;
   }
 
   async #proxied(name: string, dev: boolean, context: ProxyContext): Promise<MetadataDocument> {
     const proxied = (await this.#proxy?.p2(name, dev, context)) ?? null;
     if (proxied === null) throw packageNotFound(name);
-    const key = `proxy\u0000${name}${dev ? "~dev" : ""}`;
-    const cached = this.#p2Cache.get(key);
-    this.#lookedUp("proxy_p2", cached?.updatedAt === proxied.stamp);
-    if (cached?.updatedAt === proxied.stamp) return cached.document;
+    const key: MetadataKey = {
+      packageName: name,
+      variant: dev ? "proxy~dev" : "proxy",
+      stamp: proxied.stamp,
+    };
+    const cached = await this.#documents.get(key);
+    this.#lookedUp("proxy_p2", cached !== undefined);
+    if (cached !== undefined) return cached;
     const document = metadataDocument(buildP2Document(name, await proxied.entries()), proxied.changedAt);
-    this.#p2Cache.set(key, { updatedAt: proxied.stamp, document });
+    await this.#documents.set(key, document);
     return document;
   }
 

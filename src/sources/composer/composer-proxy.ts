@@ -7,6 +7,7 @@ import type {
   ProxyContext,
 } from "../../catalog/proxied-catalog.ts";
 import type { Clock } from "../../clock/clock.ts";
+import { SingleFetch } from "../../locks/single-fetch.ts";
 import { isJsonObject, type VersionEntry } from "../../composer/json-value.ts";
 import { DomainError } from "../../errors/domain-error.ts";
 import type { BlobStore } from "../../storage/blobs/blob-store.ts";
@@ -39,6 +40,8 @@ export interface ComposerProxyDeps {
   readonly viaName: string;
   /** When to stop asking a failing upstream for a while (defaults: upstream-health.ts). */
   readonly failureBudget?: FailureBudget;
+  /** Lets one first fetch of a document or dist run at a time (across nodes with shared locks). */
+  readonly singleFetch?: SingleFetch;
 }
 
 /**
@@ -49,19 +52,23 @@ export interface ComposerProxyDeps {
  * answered from the store at once, and one revalidation (If-Modified-Since) per upstream and
  * document runs in the background. An upstream that fails leaves the stored copy in service, and
  * one that keeps failing is left alone for a cool-down (upstream-health.ts). Documents and dists
- * enter the store through ComposerMirror, the same path as eager syncs and change feeds.
+ * enter the store through ComposerMirror, the same path as eager syncs and change feeds. A first
+ * fetch (nothing stored yet) runs once for concurrent requests: once per process, and with shared
+ * locks once across the nodes, the others reading what it stored (SingleFetch).
  */
 export class ComposerProxy implements ProxiedCatalog {
   readonly #deps: ComposerProxyDeps;
   readonly #mirror: ComposerMirror;
   readonly #conflicts: NameConflicts;
   readonly #eager: ComposerEagerSync;
+  readonly #single: SingleFetch;
   /** Background revalidations by upstream id, package name and dev flag. */
   readonly #pending = new Map<string, Promise<void>>();
 
   constructor(deps: ComposerProxyDeps) {
     this.#deps = deps;
     this.#mirror = new ComposerMirror(deps);
+    this.#single = deps.singleFetch ?? new SingleFetch();
     this.#conflicts = new NameConflicts({
       records: deps.records,
       upstreams: deps.repositories.upstreams,
@@ -138,7 +145,11 @@ export class ComposerProxy implements ProxiedCatalog {
       const stored = await this.#deps.records.findDocument(upstream.id, name, dev);
       let document = stored;
       if (stored === null) {
-        document = await this.#mirror.fetchDocument(upstream, name, dev, null, context);
+        document = await this.#single.run(
+          `proxy-doc:${upstream.id}:${dev ? "dev" : "stable"}:${name}`,
+          () => this.#deps.records.findDocument(upstream.id, name, dev),
+          () => this.#mirror.fetchDocument(upstream, name, dev, null, context),
+        );
       } else if (this.#stale(stored)) {
         this.#revalidateLater(upstream, name, dev, stored, context, upstreams);
       }
@@ -202,7 +213,14 @@ export class ComposerProxy implements ProxiedCatalog {
     const upstream = await this.#deps.repositories.findById(version.repositoryId);
     if (upstream?.type !== "composer" || version.upstreamDistUrl === null) return null;
     assertNoLoop(context, this.#deps.viaName);
-    return this.#mirror.mirrorDist(upstream, version, context);
+    return this.#single.run(
+      `proxy-dist:${upstream.id}:${version.distKey}:${name}:${versionNormalized}`,
+      async () => {
+        const [again] = await this.#deps.records.findDist(name, versionNormalized, distKey);
+        return again === undefined ? null : this.#mirror.storedDist(again);
+      },
+      () => this.#mirror.mirrorDist(upstream, version, context),
+    );
   }
 
   #stale(document: ProxyDocument): boolean {
