@@ -44,6 +44,44 @@ describe("SingleFetch in one process", () => {
     expect(upstream.fetched()).toBe(1);
   });
 
+  it("ifFree runs work only where no other holder has the lock, and runs it when the locks fail", async () => {
+    const locks = new InProcessLocks();
+    const [nodeA, nodeB] = [new SingleFetch({ locks }), new SingleFetch({ locks })];
+    const ran: string[] = [];
+    let finish!: () => void;
+    const slow = new Promise<void>((resolve) => (finish = resolve));
+    const first = nodeA.ifFree("revalidate", async () => {
+      ran.push("a");
+      await slow;
+    });
+    await nodeB.ifFree("revalidate", () => {
+      ran.push("b");
+      return Promise.resolve();
+    });
+    finish();
+    await first;
+    expect(ran).toEqual(["a"]);
+    // Freed once the holder is done: the next revalidation runs.
+    await nodeB.ifFree("revalidate", () => {
+      ran.push("b");
+      return Promise.resolve();
+    });
+    expect(ran).toEqual(["a", "b"]);
+
+    const broken = new SingleFetch({
+      locks: {
+        tryAcquire: () => Promise.reject(new Error("redis down")),
+        close: () => Promise.resolve(),
+      },
+    });
+    await broken.ifFree("revalidate", () => {
+      ran.push("uncoordinated");
+      return Promise.resolve();
+    });
+    expect(ran.at(-1)).toBe("uncoordinated");
+    expect(broken.uncoordinated).toBe(1);
+  });
+
   it("passes a failed fetch to every waiting caller, and the next call tries again", async () => {
     const single = new SingleFetch();
     let calls = 0;

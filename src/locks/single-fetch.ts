@@ -57,6 +57,23 @@ export class SingleFetch {
     return flight;
   }
 
+  /**
+   * `work()` under the lock named `key` when no other holder has it, and nothing when one does (it
+   * is doing the same work: a revalidation another node runs). Without the lock store it runs.
+   */
+  async ifFree(key: string, work: () => Promise<void>): Promise<void> {
+    let lease: LockLease | null;
+    try {
+      lease = await this.#locks.tryAcquire(key, this.#leaseMs);
+      this.#recovered();
+    } catch (error) {
+      this.#failed(error);
+      this.#uncoordinated += 1;
+      return work();
+    }
+    if (lease !== null) await this.#holding(lease, null, work);
+  }
+
   close(): Promise<void> {
     return this.#locks.close();
   }

@@ -166,8 +166,9 @@ export class ComposerProxy implements ProxiedCatalog {
   }
 
   /**
-   * One background revalidation per upstream and document; it never throws to anyone. Afterwards
-   * the upstreams that allow the name are compared on what the store holds (name conflicts).
+   * One background revalidation per upstream and document, in this process and (through the shared
+   * locks) across nodes; it never throws to anyone. Afterwards the upstreams that allow the name
+   * are compared on what the store holds (name conflicts).
    */
   #revalidateLater(
     upstream: RepositoryRecord,
@@ -179,9 +180,12 @@ export class ComposerProxy implements ProxiedCatalog {
   ): void {
     const key = `${upstream.id}\n${name}\n${dev ? "dev" : ""}`;
     if (this.#pending.has(key) || !this.#mirror.available(upstream)) return;
-    const work = this.#mirror
-      .fetchDocument(upstream, name, dev, stored, context)
-      .then(() => this.#conflicts.check(name, allowing, context, { ask: false }))
+    // Of several nodes, one revalidates; the others go on serving the stored copy meanwhile.
+    const work = this.#single
+      .ifFree(`proxy-revalidate:${key}`, async () => {
+        await this.#mirror.fetchDocument(upstream, name, dev, stored, context);
+        await this.#conflicts.check(name, allowing, context, { ask: false });
+      })
       .catch(async (error: unknown) => {
         const failure = new DomainError(
           "unavailable",
