@@ -51,6 +51,7 @@ describe("the dashboard's pages", () => {
     "/ui/sign-in",
     "/ui/tokens",
     "/ui/audit-log/events",
+    "/ui/packages/my.vendor/some_lib",
     "/setup",
     "/invite",
     "/reset-password",
@@ -106,6 +107,8 @@ describe("the dashboard's pages", () => {
     `/ui/${"a".repeat(300)}`,
     "/ui/<script>",
     "/ui/assets/%5c..%5csecret.txt",
+    "/ui/packages/.vendor/name",
+    "/ui/packages/Vendor/name",
   ])("answers 404 for %s, never a file outside the build", async (hostile) => {
     const response = await app.request(hostile);
     expect(response.status).toBe(404);

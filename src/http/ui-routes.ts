@@ -52,6 +52,8 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}\.([a-z0-9]{1,8})$/;
 /** A client-side route of the app: lower-case words separated by slashes. */
 const APP_PATH = /^\/ui(?:\/[a-z0-9-]{1,64}){0,4}\/?$/;
+/** A package's page, `/ui/packages/{vendor}/{name}`: Composer names hold `.` and `_` too. */
+const PACKAGE_PAGE_PATH = /^\/ui\/packages\/[a-z0-9][a-z0-9_.-]{0,63}\/[a-z0-9][a-z0-9_.-]{0,127}$/;
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>PACKAGE.broker: dashboard not built</title></head>
@@ -85,7 +87,7 @@ export function uiRoutes(directory: URL = UI_BUILD_DIRECTORY): Hono<AppEnv> {
   });
   app.get(`${UI_PREFIX}/*`, async (c) => {
     const path = c.req.path;
-    if (APP_PATH.test(path)) return page(c);
+    if (APP_PATH.test(path) || PACKAGE_PAGE_PATH.test(path)) return page(c);
     const name = path.slice(UI_PREFIX.length + 1);
     const file = await readBuildFile(directory, name);
     if (file === null) return c.notFound();

@@ -7,10 +7,12 @@ import { AppShell, NAV_ITEMS } from "./components/app-shell.tsx";
 import { navigate } from "./router/navigate.ts";
 import { Redirect } from "./router/redirect.tsx";
 import { useLocation } from "./router/use-location.ts";
+import { packageNameOf } from "./router/package-route.ts";
 import { AccountLinkScreen } from "./screens/account-link-screen.tsx";
 import { AlertsScreen } from "./screens/alerts-screen.tsx";
 import { AuditLogScreen } from "./screens/audit-log-screen.tsx";
 import { PackagesScreen } from "./screens/packages-screen.tsx";
+import { PackageScreen } from "./screens/package-screen.tsx";
 import { RepositoriesScreen } from "./screens/repositories-screen.tsx";
 import { SettingsScreen } from "./screens/settings-screen.tsx";
 import { SinksScreen } from "./screens/sinks-screen.tsx";
@@ -104,9 +106,16 @@ export function App(): ReactNode {
     const next = /^\/ui(\/[a-z0-9-]*)*$/.test(pathname) ? `?next=${encodeURIComponent(pathname)}` : "";
     return <Redirect to={`${SIGN_IN}${next}`} />;
   }
-  const permission = NAV_ITEMS.find((item) => item.to === pathname)?.permission ?? null;
+  const isPackage = packageNameOf(pathname) !== null;
+  const permission = isPackage
+    ? "packages:read"
+    : (NAV_ITEMS.find((item) => item.to === pathname)?.permission ?? null);
   const allowed = permission === null || roleAllows(session.user.role, permission);
-  const Screen = allowed ? (SCREENS[pathname] ?? NotFoundScreen) : NotAllowedScreen;
+  const Screen = allowed
+    ? isPackage
+      ? PackageScreen
+      : (SCREENS[pathname] ?? NotFoundScreen)
+    : NotAllowedScreen;
   const state: SessionState = { api, session, refreshSession: loadSession, signOut };
   return (
     <SessionContext value={state}>

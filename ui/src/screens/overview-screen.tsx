@@ -6,11 +6,14 @@ import { useApiData } from "../api/use-api-data.ts";
 import { DateText } from "../components/date-text.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { TableScroll } from "../components/table-scroll.tsx";
+import { JobsPanel } from "./jobs-panel.tsx";
+import { TopPackagesPanel } from "./top-packages-panel.tsx";
+import "./package-screens.css";
 
 /**
- * The overview: packages, versions and downloads; the sync status of every repository; open
- * alerts; the audit log's verification and latest checkpoint. Each part only for a role allowed
- * to read it.
+ * The overview: packages, versions and downloads, and the most installed packages; the sync
+ * status of every repository; open alerts; the audit log's verification and latest checkpoint;
+ * the background jobs. Each part only for a role allowed to read it.
  */
 export function OverviewScreen(): ReactNode {
   const { session } = useSession();
@@ -20,9 +23,11 @@ export function OverviewScreen(): ReactNode {
       <h1 tabIndex={-1}>Overview</h1>
       <div className="panels">
         {roleAllows(role, "packages:read") ? <PackagesPanel /> : null}
+        {roleAllows(role, "packages:read") ? <TopPackagesPanel /> : null}
         {roleAllows(role, "audit:read") ? <AuditHealthPanel /> : null}
         {roleAllows(role, "repositories:read") ? <RepositoriesPanel /> : null}
         {roleAllows(role, "audit:read") ? <AlertsPanel /> : null}
+        {roleAllows(role, "audit:read") ? <JobsPanel /> : null}
       </div>
     </>
   );

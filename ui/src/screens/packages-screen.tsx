@@ -1,22 +1,33 @@
-import { useState, type ReactNode } from "react";
-import type { PackagePage } from "../api/api-types.ts";
+import { useEffect, useState, type ReactNode } from "react";
 import { useSession } from "../api/session-context.ts";
-import { useApiData } from "../api/use-api-data.ts";
 import { DateText } from "../components/date-text.tsx";
-import { LoadState } from "../components/load-state.tsx";
-import { MoreButton } from "../components/more-button.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { TableScroll } from "../components/table-scroll.tsx";
+import { AppLink } from "../router/app-link.tsx";
+import { packagePath } from "../router/package-route.ts";
+import { usePackagePages } from "./use-package-pages.ts";
+import "./package-screens.css";
 
-/** The packages the person may see, searchable by name, with versions and downloads. */
+/** How long typing must pause before the search is sent. */
+const SEARCH_DELAY_MS = 250;
+
+/** The packages the person may see, searched as they type, a page at a time, each linking to its page. */
 export function PackagesScreen(): ReactNode {
   const { api } = useSession();
+  const [typed, setTyped] = useState("");
   const [query, setQuery] = useState("");
-  const [cursor, setCursor] = useState<string | null>(null);
-  const params = new URLSearchParams({ limit: "50" });
-  if (query.trim() !== "") params.set("q", query.trim().slice(0, 255));
-  if (cursor !== null) params.set("cursor", cursor);
-  const page = useApiData<PackagePage>(api, `/api/packages?${params.toString()}`);
+  useEffect(() => {
+    const wanted = typed.trim().slice(0, 255);
+    if (wanted === query) return;
+    const timer = window.setTimeout(() => {
+      setQuery(wanted);
+    }, SEARCH_DELAY_MS);
+    return () => {
+      window.clearTimeout(timer);
+    };
+  }, [typed, query]);
+  const list = usePackagePages(api, query);
+  const count = list.packages.length;
   return (
     <>
       <h1 tabIndex={-1}>Packages</h1>
@@ -25,62 +36,97 @@ export function PackagesScreen(): ReactNode {
         className="panel"
         onSubmit={(event) => {
           event.preventDefault();
+          setQuery(typed.trim().slice(0, 255));
         }}
       >
         <TextField
           id="package-query"
           label="Find a package"
           type="search"
-          value={query}
-          onChange={(value) => {
-            setQuery(value);
-            setCursor(null);
-          }}
+          hint="Part of the name; the list follows as you type."
+          value={typed}
+          onChange={setTyped}
         />
       </form>
-      <section className="panel" aria-labelledby="package-list-heading">
-        <h2 id="package-list-heading">{cursor === null ? "Packages" : "Packages (next page)"}</h2>
-        <LoadState
-          loaded={page}
-          what="packages"
-          isEmpty={(data) => data.packages.length === 0}
-          empty={<p>{query.trim() === "" ? "No packages yet." : "No package matches."}</p>}
+      <section
+        className="panel"
+        aria-labelledby="package-list-heading"
+        aria-busy={list.loading || list.loadingMore}
+      >
+        <h2 id="package-list-heading" className="break">
+          {query === "" ? "Packages" : `Packages matching “${query}”`}
+        </h2>
+        <p
+          role="status"
+          className={list.loading ? "state state-loading result-count" : "hint result-count"}
+          data-testid="package-result-count"
         >
-          {(data) => (
-            <>
-              <TableScroll label="Packages table">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Latest</th>
-                      <th scope="col">Versions</th>
-                      <th scope="col">Downloads</th>
-                      <th scope="col">Updated</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.packages.map((item) => (
-                      <tr key={item.name}>
-                        <th scope="row">
-                          {item.name}
-                          {item.description === null ? null : <p className="hint">{item.description}</p>}
-                        </th>
-                        <td>{item.latestVersion ?? "—"}</td>
-                        <td>{item.versionCount}</td>
-                        <td>{item.downloads}</td>
-                        <td>
-                          <DateText value={item.updatedAt} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableScroll>
-              <MoreButton cursor={data.next_cursor} onMore={setCursor} />
-            </>
-          )}
-        </LoadState>
+          {list.loading
+            ? "Loading packages…"
+            : `${String(count)} ${count === 1 ? "package" : "packages"} shown${list.hasMore ? ", more to load" : ""}.`}
+        </p>
+        {list.loading ? null : count === 0 && list.problem === null ? (
+          <div className="state state-empty">
+            <p>{query === "" ? "No packages yet." : "No package matches."}</p>
+          </div>
+        ) : count === 0 ? null : (
+          <TableScroll label="Packages table">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Latest</th>
+                  <th scope="col">Versions</th>
+                  <th scope="col">Downloads</th>
+                  <th scope="col">Updated</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.packages.map((item) => (
+                  <tr key={item.name}>
+                    <th scope="row">
+                      <AppLink to={packagePath(item.name)} className="package-link">
+                        {item.name}
+                      </AppLink>
+                      {item.description === null ? null : <p className="hint">{item.description}</p>}
+                    </th>
+                    <td>{item.latestVersion ?? "—"}</td>
+                    <td>{item.versionCount}</td>
+                    <td>{item.downloads}</td>
+                    <td>
+                      <DateText value={item.updatedAt} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableScroll>
+        )}
+        {list.problem === null ? null : (
+          <div className="state state-error" role="alert">
+            <p>
+              Could not load packages: {list.problem.detail}
+              {list.problem.code === "HttpError" || list.problem.code === "Unreachable"
+                ? null
+                : ` (${list.problem.code})`}
+            </p>
+            <button type="button" onClick={list.retry}>
+              Try again
+            </button>
+          </div>
+        )}
+        {(list.hasMore || list.loadingMore) && list.problem === null ? (
+          <p>
+            {/* aria-disabled rather than disabled: the button keeps the focus while the page loads. */}
+            <button
+              type="button"
+              onClick={list.loadingMore ? undefined : list.loadMore}
+              aria-disabled={list.loadingMore}
+            >
+              {list.loadingMore ? "Loading more…" : "Load more"}
+            </button>
+          </p>
+        ) : null}
       </section>
     </>
   );
