@@ -28,6 +28,16 @@ export function otherBenchmarks(): string[] {
   return found;
 }
 
+/** Waits while the 1-minute load average is above `maxLoad`, up to `maxWaitMinutes`; returns ms waited. */
+export async function waitForLoad(maxLoad: number, maxWaitMinutes: number): Promise<number> {
+  const started = Date.now();
+  while ((os.loadavg()[0] ?? 0) > maxLoad && Date.now() - started < maxWaitMinutes * 60_000) {
+    log(`load average ${os.loadavg()[0]?.toFixed(2) ?? "?"} is above ${maxLoad}: waiting 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 30_000));
+  }
+  return Date.now() - started;
+}
+
 /**
  * Waits (30 s at a time, up to `maxWaitMs`) while another benchmark runs, so neither measurement
  * disturbs the other. Returns the milliseconds waited; throws when the wait is too long.

@@ -21,7 +21,7 @@ import { parseArgs } from "node:util";
 import { benchServeEnv } from "../metadata-throughput/serve-env.ts";
 import { benchEntry, countOption } from "../metadata-throughput/bench-entry.ts";
 import { StaticComposerRepository } from "../../test/support/static-composer-repository.ts";
-import { formatMachine, machineFacts } from "../audit-data/machine.ts";
+import { formatMachine, machineFacts, waitForLoad } from "../audit-data/machine.ts";
 import { buildPrivateCopy } from "../metadata-throughput/build.ts";
 import { keepCpuProfiles } from "../metadata-throughput/cpu-profile.ts";
 import { brokerCli } from "../metadata-throughput/fixture.ts";
@@ -542,16 +542,6 @@ async function startBroker(
   const url = `http://127.0.0.1:${env.PB_PORT ?? ""}`;
   await waitForHttp(`${url}/health`, [200], 30_000, child);
   return { child, url, logFile };
-}
-
-/** Waits while the 1-minute load average is above `maxLoad`, up to `maxWaitMinutes`; returns ms waited. */
-async function waitForLoad(maxLoad: number, maxWaitMinutes: number): Promise<number> {
-  const started = Date.now();
-  while ((os.loadavg()[0] ?? 0) > maxLoad && Date.now() - started < maxWaitMinutes * 60_000) {
-    log(`load average ${os.loadavg()[0]?.toFixed(2) ?? "?"} is above ${maxLoad}: waiting 30 s`);
-    await sleep(30_000);
-  }
-  return Date.now() - started;
 }
 
 /** nginx (StaticComposerRepository's) is a child of ours; a sudden exit must not leave it running. */

@@ -21,7 +21,7 @@ import pg from "pg";
 import { buildZip } from "../../test/builders/zip-builder.ts";
 import { balancerConfig } from "../../test/support/nginx-balancer.ts";
 import { startPostgresCluster, type PostgresCluster } from "../../test/support/postgres-cluster.ts";
-import { formatMachine, log, machineFacts, waitForQuietMachine } from "../audit-data/machine.ts";
+import { formatMachine, log, machineFacts, waitForLoad, waitForQuietMachine } from "../audit-data/machine.ts";
 import { benchEntry, countOption } from "../metadata-throughput/bench-entry.ts";
 import { brokerCli } from "../metadata-throughput/fixture.ts";
 import { NGINX_BIN } from "../metadata-throughput/nginx.ts";
@@ -70,8 +70,8 @@ interface RunRecord {
   readonly requestsPerSecond: number;
   /** Audit events the database gained during the run, per second. */
   readonly appendsPerSecond: number;
-  /** CPU seconds of each node during the run. */
-  readonly nodeCpu: readonly number[];
+  /** Cores each node kept busy during the run, on average. */
+  readonly nodeCores: readonly number[];
 }
 
 function parseOptions(argv: readonly string[]): Options | undefined {
@@ -220,8 +220,9 @@ async function main(options: Options, cleanup: Cleanup): Promise<void> {
       (await db.query<{ size: string }>("select size from audit_state where id = 1")).rows[0]?.size ?? 0,
     );
 
-  const load = await waitForQuietMachine(true, 5 * 60_000);
-  log(`measuring (load ${load.toFixed(2)})`);
+  await waitForQuietMachine(true, 5 * 60_000);
+  await waitForLoad(options.maxLoad, 5);
+  log(`measuring (load average ${os.loadavg()[0]?.toFixed(2) ?? "?"})`);
   const facts = machineFacts(root);
   const records: RunRecord[] = [];
   try {
@@ -260,7 +261,7 @@ async function main(options: Options, cleanup: Cleanup): Promise<void> {
             wrk,
             requestsPerSecond: wrk.requests / seconds,
             appendsPerSecond: appended / seconds,
-            nodeCpu: meters.map((meter) => meter()),
+            nodeCores: meters.map((meter) => meter()),
           };
           records.push(record);
           log(
@@ -321,7 +322,7 @@ async function startBalancer(
 
 function report(records: readonly RunRecord[], options: Options, machine: string, wrk: string): void {
   const rows: string[][] = [
-    ["scenario", "topology", "req/s (median)", "appends/s", "p99", "node CPU s", "ratio"],
+    ["scenario", "topology", "req/s (median)", "appends/s", "p99", "cores busy (A + B)", "ratio"],
   ];
   for (const scenario of ["metadata", "downloads"] as const) {
     const one = records.filter((r) => r.scenario === scenario && r.topology === "1 node");
@@ -335,8 +336,9 @@ function report(records: readonly RunRecord[], options: Options, machine: string
         Math.round(rate).toLocaleString("en"),
         Math.round(median(runs.map((r) => r.appendsPerSecond))).toLocaleString("en"),
         `${(median(runs.map((r) => r.wrk.latencyUs.p99)) / 1000).toFixed(1)} ms`,
-        runs[0]?.nodeCpu.map((_, i) => median(runs.map((r) => r.nodeCpu[i] ?? 0)).toFixed(1)).join(" + ") ??
-          "",
+        runs[0]?.nodeCores
+          .map((_, i) => median(runs.map((r) => r.nodeCores[i] ?? 0)).toFixed(2))
+          .join(" + ") ?? "",
         (rate / base).toFixed(2),
       ]);
     }

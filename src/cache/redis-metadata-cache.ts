@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { metadataDocument, type MetadataDocument } from "../catalog/metadata-document.ts";
 import { redisScript, runScript } from "../redis/run-script.ts";
 import type { MetadataCache, MetadataKey } from "./metadata-cache.ts";
+import { quitRedisClient } from "../redis/quit-redis-client.ts";
 
 /** Every key of the metadata cache in Redis starts with this. */
 export const METADATA_KEY_PREFIX = "pb:md:";
@@ -87,12 +88,7 @@ export class RedisMetadataCache implements MetadataCache {
   }
 
   async close(): Promise<void> {
-    if (!this.#ownsClient) return;
-    try {
-      await this.#client.quit();
-    } catch {
-      this.#client.disconnect();
-    }
+    if (this.#ownsClient) await quitRedisClient(this.#client);
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { LockLease, SharedLocks } from "./shared-locks.ts";
+import { quitRedisClient } from "../redis/quit-redis-client.ts";
 
 /** Every lock key in Redis starts with this. */
 export const LOCK_KEY_PREFIX = "pb:lock:";
@@ -49,12 +50,7 @@ export class RedisLocks implements SharedLocks {
   }
 
   async close(): Promise<void> {
-    if (!this.#ownsClient) return;
-    try {
-      await this.#client.quit();
-    } catch {
-      this.#client.disconnect();
-    }
+    if (this.#ownsClient) await quitRedisClient(this.#client);
   }
 }
 

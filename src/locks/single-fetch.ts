@@ -62,15 +62,8 @@ export class SingleFetch {
    * is doing the same work: a revalidation another node runs). Without the lock store it runs.
    */
   async ifFree(key: string, work: () => Promise<void>): Promise<void> {
-    let lease: LockLease | null;
-    try {
-      lease = await this.#locks.tryAcquire(key, this.#leaseMs);
-      this.#recovered();
-    } catch (error) {
-      this.#failed(error);
-      this.#uncoordinated += 1;
-      return work();
-    }
+    const lease = await this.#tryLock(key);
+    if (lease === "unavailable") return work();
     if (lease !== null) await this.#holding(lease, null, work);
   }
 
@@ -81,15 +74,8 @@ export class SingleFetch {
   async #coordinated<T>(key: string, stored: () => Promise<T | null>, fetch: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.#waitMs;
     for (let waited = false; ; waited = true) {
-      let lease: LockLease | null;
-      try {
-        lease = await this.#locks.tryAcquire(key, this.#leaseMs);
-        this.#recovered();
-      } catch (error) {
-        this.#failed(error);
-        this.#uncoordinated += 1;
-        return fetch();
-      }
+      const lease = await this.#tryLock(key);
+      if (lease === "unavailable") return fetch();
       if (lease !== null) return this.#holding(lease, waited ? stored : null, fetch);
       if (Date.now() >= deadline) {
         this.#uncoordinated += 1;
@@ -103,6 +89,19 @@ export class SingleFetch {
       // The holder may have finished and released already: what it stored is what we want.
       const found = await stored();
       if (found !== null) return found;
+    }
+  }
+
+  /** The lock, null when another holds it, or "unavailable" when the lock store failed (logged). */
+  async #tryLock(key: string): Promise<LockLease | null | "unavailable"> {
+    try {
+      const lease = await this.#locks.tryAcquire(key, this.#leaseMs);
+      this.#recovered();
+      return lease;
+    } catch (error) {
+      this.#failed(error);
+      this.#uncoordinated += 1;
+      return "unavailable";
     }
   }
 

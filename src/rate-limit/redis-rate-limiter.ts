@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Clock } from "../clock/clock.ts";
 import { gcraParameters } from "./gcra.ts";
 import type { RateLimitDecision, RateLimiter, RateLimitPolicy } from "./rate-limiter.ts";
+import { quitRedisClient } from "../redis/quit-redis-client.ts";
 
 /** Every key of the rate limits in Redis starts with this. */
 export const RATE_LIMIT_KEY_PREFIX = "pb:rl:";
@@ -71,12 +72,7 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async close(): Promise<void> {
-    if (!this.#ownsClient) return;
-    try {
-      await this.#client.quit();
-    } catch {
-      this.#client.disconnect();
-    }
+    if (this.#ownsClient) await quitRedisClient(this.#client);
   }
 
   /** EVALSHA, and EVAL once when the server does not know the script yet (NOSCRIPT). */

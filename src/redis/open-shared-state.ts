@@ -8,6 +8,7 @@ import { RedisLocks } from "../locks/redis-locks.ts";
 import { SingleFetch } from "../locks/single-fetch.ts";
 import type { Logger } from "../observability/logger.ts";
 import { createRedisClient, firstConnection } from "./create-redis-client.ts";
+import { quitRedisClient } from "./quit-redis-client.ts";
 
 /** How long a start waits for Redis before it serves with the in-process cache and locks. */
 const CONNECT_WAIT_MS = 2000;
@@ -45,12 +46,6 @@ export async function openSharedState(
   return {
     metadataCache,
     singleFetch,
-    close: async () => {
-      try {
-        await client.quit();
-      } catch {
-        client.disconnect();
-      }
-    },
+    close: () => quitRedisClient(client),
   };
 }

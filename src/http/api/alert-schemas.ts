@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { instantSchema } from "../openapi/common-schemas.ts";
+import { instantSchema, pageQueryFields } from "../openapi/common-schemas.ts";
 
 export const alertSchema = z
   .object({
@@ -48,14 +48,7 @@ export const alertPageSchema = z.object({
 
 export const alertListQuerySchema = z.strictObject({
   status: z.enum(["open", "acknowledged"]).optional(),
-  limit: z
-    .string()
-    .regex(/^[0-9]{1,3}$/, { error: "must be a whole number from 1 to 500" })
-    .transform(Number)
-    .refine((value) => value >= 1 && value <= 500, { error: "must be a whole number from 1 to 500" })
-    .optional()
-    .meta({ description: "Alerts per page, 1-500 (default 50)." }),
-  cursor: z.string().max(200).optional().meta({ description: "`nextCursor` of the previous page." }),
+  ...pageQueryFields("Alerts"),
 });
 
 export const acknowledgementSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { instantSchema } from "../openapi/common-schemas.ts";
+import { instantSchema, pageQueryFields } from "../openapi/common-schemas.ts";
 
 export const jobRunSchema = z
   .object({
@@ -39,13 +39,4 @@ export const jobRunPageSchema = z.object({
   nextCursor: z.string().nullable().meta({ description: "The next page's cursor; null on the last." }),
 });
 
-export const jobRunQuerySchema = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^[0-9]{1,3}$/, { error: "must be a whole number from 1 to 500" })
-    .transform(Number)
-    .refine((value) => value >= 1 && value <= 500, { error: "must be a whole number from 1 to 500" })
-    .optional()
-    .meta({ description: "Runs per page, 1-500 (default 50)." }),
-  cursor: z.string().max(200).optional().meta({ description: "`nextCursor` of the previous page." }),
-});
+export const jobRunQuerySchema = z.strictObject(pageQueryFields("Runs"));

@@ -7,3 +7,17 @@ export const instantSchema = z.iso.datetime().meta({ description: "A UTC instant
 export const instantInputSchema = z.iso
   .datetime({ offset: true, error: "must be an ISO 8601 date-time" })
   .transform((value) => new Date(value));
+
+/** The `limit` and `cursor` of a keyset-paged list of up to 500 `items` a page (default 50). */
+export function pageQueryFields(items: string) {
+  return {
+    limit: z
+      .string()
+      .regex(/^[0-9]{1,3}$/, { error: "must be a whole number from 1 to 500" })
+      .transform(Number)
+      .refine((value) => value >= 1 && value <= 500, { error: "must be a whole number from 1 to 500" })
+      .optional()
+      .meta({ description: `${items} per page, 1-500 (default 50).` }),
+    cursor: z.string().max(200).optional().meta({ description: "`nextCursor` of the previous page." }),
+  };
+}
