@@ -164,6 +164,8 @@ describe("MetricsScrape", () => {
     const unsigned = scrapeOf(sources({ latestCheckpoint: () => Promise.resolve(null) }));
     const samples = parseMetricsText(await unsigned.scrape.render());
     expect(samplesOf(samples, "pb_audit_checkpoint_age_seconds")).toHaveLength(0);
+    // A normal state (the first checkpoint comes within PB_AUDIT_CHECKPOINT_SECONDS): not logged.
+    expect(unsigned.lines.filter((line) => line.message === "Metrics not collected")).toEqual([]);
     expect(sumOf(samples, "pb_audit_unsigned_events")).toBe(120);
     const empty = scrapeOf(
       sources({ latestCheckpoint: () => Promise.resolve(null), logSize: () => Promise.resolve(0) }),

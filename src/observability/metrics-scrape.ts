@@ -1,6 +1,6 @@
 import { AggregatorRegistry, Registry } from "prom-client";
 import type { Logger } from "./logger.ts";
-import type { SharedMetrics } from "./metrics.ts";
+import { NoValueYet, type SharedMetrics } from "./metrics.ts";
 import { isProcessSnapshot, type ProcessSnapshot } from "./process-metrics.ts";
 
 /** What /metrics answers with. */
@@ -67,7 +67,7 @@ export class MetricsScrape implements MetricsExposition {
         try {
           return await registry.getSingleMetricAsString(name);
         } catch (error) {
-          this.#notCollected(name, error);
+          if (!(error instanceof NoValueYet)) this.#notCollected(name, error);
           return null;
         }
       }),

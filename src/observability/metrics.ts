@@ -60,6 +60,14 @@ const SINK_GAUGES: readonly { name: string; help: string; value: (sink: SinkView
   },
 ];
 
+/**
+ * Thrown by a family that has no value in a normal state (no checkpoint signed yet): the scrape
+ * leaves it out without logging, unlike a source that fails.
+ */
+export class NoValueYet extends Error {
+  override readonly name = "NoValueYet";
+}
+
 /** The gauges read from the database, and the start of each scrape (when they read again). */
 export interface SharedMetrics {
   readonly registry: Registry;
@@ -120,7 +128,7 @@ export function createMetricsRegistry(sources: MetricSources): SharedMetrics {
       const latest = await checkpoint();
       if (latest === null) {
         if ((await logSize()) === 0) return 0;
-        throw new Error("the audit log has events but no signed checkpoint yet");
+        throw new NoValueYet("the audit log has events but no signed checkpoint yet");
       }
       return Math.max(0, (sources.now().getTime() - Date.parse(latest.createdAt)) / 1000);
     },
