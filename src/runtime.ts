@@ -155,10 +155,12 @@ export interface RuntimeOptions {
   /** Commit the audit log in a worker thread on an SQLite file (what `serve` does). */
   readonly auditCommitThread?: boolean;
   /**
-   * Count requests against the rate limits (and connect to PB_REDIS_URL for it); default true.
-   * False where no HTTP request is answered: the CLI, the primary of `serve`.
+   * Whether this process answers HTTP requests; default true. False (the CLI, the primary of
+   * `serve`): no rate limits, and no connection to PB_REDIS_URL (the metadata cache and the locks
+   * stay in this process; a cached document is keyed by its change stamp, so another node never
+   * serves a stale one).
    */
-  readonly rateLimits?: boolean;
+  readonly answersRequests?: boolean;
 }
 
 /** The composition root: config -> adapters -> services. Migrations run here, on every start. */
@@ -186,7 +188,8 @@ export async function openRuntime(
     }
     const secrets = new SecretBox(key);
     const blobs = openBlobStore(config.blobs);
-    const shared = await openSharedState(config, logger);
+    const answersRequests = options.answersRequests !== false;
+    const shared = await openSharedState({ redisUrl: answersRequests ? config.redisUrl : null }, logger);
     opened.push(() => shared.close());
     const catalogRecords = new InvalidatingCatalogRecords(db, shared.metadataCache);
     const installCounts = new InstallCountRecords(db);
@@ -309,7 +312,7 @@ export async function openRuntime(
     const alertRecords = new AlertRecords(db);
     const auditedTokens = new AuditedTokens(tokens);
     const auditedUsers = new AuditedUsers(users);
-    const rateLimits = options.rateLimits === false ? null : await openRateLimits(config, clock, logger);
+    const rateLimits = answersRequests ? await openRateLimits(config, clock, logger) : null;
     if (rateLimits !== null) opened.push(() => rateLimits.close());
     if (rateLimits !== null) processMetrics.countUncheckedFrom(() => rateLimits.unchecked);
     return {

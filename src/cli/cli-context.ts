@@ -49,7 +49,7 @@ export function commandLogger(io: CliIo): Logger {
 /** Opens the configured database (running pending migrations), runs `work`, and closes it. */
 export async function withRuntime<T>(io: CliIo, work: (runtime: Runtime) => Promise<T>): Promise<T> {
   const config = loadConfig(io.env);
-  const runtime = await openRuntime(config, commandLogger(io), systemClock, { rateLimits: false });
+  const runtime = await openRuntime(config, commandLogger(io), systemClock, { answersRequests: false });
   try {
     return await work(runtime);
   } finally {

@@ -29,7 +29,7 @@ export async function servePrimary(
   const turns = new AuditTurns();
   const runtime = await openRuntime(config, logger, systemClock, {
     auditExclusive: (commit) => turns.exclusive(commit),
-    rateLimits: false,
+    answersRequests: false,
   });
   const { checkpointer } = runtime.audit;
   // The gathering asks the supervisor's workers (declared below; asked only once they run).
