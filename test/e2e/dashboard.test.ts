@@ -2,14 +2,19 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { Secret, TOTP } from "otpauth";
-import type { Browser, BrowserContext, ConsoleMessage, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TOTP_ALGORITHM, TOTP_DIGITS, TOTP_PERIOD_SECONDS } from "../../src/access/totp.ts";
 import { UI_CONTENT_SECURITY_POLICY } from "../../src/http/ui-routes.ts";
 import { packageZip } from "../builders/test-runtime.ts";
 import { BrokerServer } from "../support/broker-process.ts";
 import { chromiumRequired, launchChromium } from "../support/chromium.ts";
+import {
+  CSP_VIOLATION_REPORTER,
+  firstRunSetupLink,
+  nextTotpCode,
+  totpCode,
+  watchDashboardPage,
+} from "../support/dashboard-session.ts";
 import { freePort } from "../support/free-port.ts";
 
 const SCREENSHOTS = path.resolve(import.meta.dirname, "screenshots");
@@ -21,21 +26,10 @@ const VIEWPORTS = [
   { name: "1440", width: 1440, height: 900 },
 ] as const;
 /** A signed-out session check, a wrong password or a missing code, and a common password. */
-const EXPECTED_REFUSALS: readonly (readonly [number, string])[] = [
-  [401, "/api/session"],
-  [400, "/api/account-links/accept"],
+const EXPECTED_REFUSALS: readonly (readonly [number, RegExp])[] = [
+  [401, /^\/api\/session$/],
+  [400, /^\/api\/account-links\/accept$/],
 ];
-const SETUP_LINE = /Open this link within 24 hours to create one: (\S+)$/;
-
-/** The authenticator app's code for a moment (the server accepts the step before and after). */
-function totpCode(secret: string, at: number): string {
-  return new TOTP({
-    secret: Secret.fromBase32(secret),
-    algorithm: TOTP_ALGORITHM,
-    digits: TOTP_DIGITS,
-    period: TOTP_PERIOD_SECONDS,
-  }).generate({ timestamp: at });
-}
 
 interface AxeViolation {
   readonly id: string;
@@ -70,25 +64,9 @@ describe.runIf(chromiumRequired())("the dashboard in Chromium", () => {
     );
     browser = await launchChromium();
     context = await browser.newContext({ viewport: VIEWPORTS[1] });
-    await context.addInitScript(
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
-    );
+    await context.addInitScript(CSP_VIOLATION_REPORTER);
     page = await context.newPage();
-    page.on("console", (message: ConsoleMessage) => {
-      if (message.type() !== "error") return;
-      // The API refusals this test provokes on purpose, which the browser logs as failed loads.
-      const expected = EXPECTED_REFUSALS.some(
-        ([status, route]) =>
-          message
-            .text()
-            .startsWith(`Failed to load resource: the server responded with a status of ${status}`) &&
-          new URL(message.location().url).pathname === route,
-      );
-      if (!expected) problems.push(`${message.text()} (${message.location().url})`);
-    });
-    page.on("pageerror", (error) => {
-      problems.push(`page error: ${error.message}`);
-    });
+    watchDashboardPage(page, "admin", problems, EXPECTED_REFUSALS);
   }, 120_000);
 
   afterAll(async () => {
@@ -138,12 +116,7 @@ describe.runIf(chromiumRequired())("the dashboard in Chromium", () => {
   }
 
   it("sets up the first admin, signs in with a second factor, shows real data and signs out", async () => {
-    const deadline = Date.now() + 15_000;
-    while (!server.textLines.some((line) => SETUP_LINE.test(line))) {
-      if (Date.now() > deadline) throw new Error("serve printed no setup link");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const setupUrl = SETUP_LINE.exec(server.textLines.find((line) => SETUP_LINE.test(line)) ?? "")?.[1] ?? "";
+    const setupUrl = await firstRunSetupLink(server);
     expect(setupUrl).toMatch(/\/setup#[A-Za-z0-9_-]{43}$/);
 
     // First-run setup, from the link serve printed.
@@ -217,7 +190,7 @@ describe.runIf(chromiumRequired())("the dashboard in Chromium", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.locator("#code-error").textContent()).toContain("6 digits");
     // The next step's code: the enrolment used this step's, and a step is accepted only once.
-    await codeField.fill(totpCode(secret, Date.now() + TOTP_PERIOD_SECONDS * 1000));
+    await codeField.fill(nextTotpCode(secret));
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(heading).toBe("Overview");
 

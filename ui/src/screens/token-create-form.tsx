@@ -1,5 +1,6 @@
 import { useState, type SyntheticEvent, type ReactNode } from "react";
-import type { CreatedToken, TokenScope } from "../api/api-types.ts";
+import { roleAllows } from "../access/role-permissions.ts";
+import type { CreatedToken, Role, TokenScope } from "../api/api-types.ts";
 import { useSession } from "../api/session-context.ts";
 import { asProblem } from "../api/use-api-data.ts";
 import { FormError } from "../components/form-error.tsx";
@@ -21,6 +22,15 @@ interface Input {
   readonly scopes: ReadonlySet<TokenScope>;
   readonly packages: string;
   readonly expiresAt: string;
+}
+
+/**
+ * The scope a new token starts with: read, unless the role cannot read packages (an auditor),
+ * whose tokens only work with the admin scope that carries audit:read (docs/api.md); a personal
+ * token never allows more than its owner's role, so read would be refused for them.
+ */
+function defaultScopes(role: Role): ReadonlySet<TokenScope> {
+  return new Set<TokenScope>([roleAllows(role, "packages:read") ? "read" : "admin"]);
 }
 
 function patternsOf(text: string): string[] {
@@ -53,10 +63,10 @@ export function TokenCreateForm({
   readonly path: string;
   readonly onCreated: (token: CreatedToken) => void;
 }): ReactNode {
-  const { api } = useSession();
+  const { api, session } = useSession();
   const [input, setInput] = useState<Input>({
     description: "",
-    scopes: new Set<TokenScope>(["read"]),
+    scopes: defaultScopes(session.user.role),
     packages: "",
     expiresAt: "",
   });
@@ -78,7 +88,7 @@ export function TokenCreateForm({
         ...(patterns.length === 0 ? {} : { packages: patterns }),
         ...(input.expiresAt === "" ? {} : { expiresAt: `${input.expiresAt}T00:00:00Z` }),
       });
-      setInput({ description: "", scopes: new Set<TokenScope>(["read"]), packages: "", expiresAt: "" });
+      setInput({ description: "", scopes: defaultScopes(session.user.role), packages: "", expiresAt: "" });
       onCreated(created);
     } catch (error) {
       setErrors(
