@@ -59,7 +59,9 @@ describe("the rate limit settings in the startup audit event", () => {
     await new Promise<void>((resolve) => probe.listen(port, "127.0.0.1", resolve));
     try {
       const config = loadConfig({ PB_DATA_DIR: root, PB_REDIS_URL: `redis://127.0.0.1:${port}` });
-      const runtime = await openRuntime(config, createSilentLogger(), systemClock, { answersRequests: false });
+      const runtime = await openRuntime(config, createSilentLogger(), systemClock, {
+        answersRequests: false,
+      });
       try {
         expect(runtime.rateLimits).toBeNull();
       } finally {

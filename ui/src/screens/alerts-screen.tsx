@@ -1,29 +1,23 @@
 import { useState, type ReactNode } from "react";
 import { roleAllows } from "../access/role-permissions.ts";
-import type { Alert, AlertPage } from "../api/api-types.ts";
+import type { AlertPage } from "../api/api-types.ts";
 import { useSession } from "../api/session-context.ts";
-import { asProblem, useApiData } from "../api/use-api-data.ts";
+import { useApiData } from "../api/use-api-data.ts";
 import { DateText } from "../components/date-text.tsx";
-import { FormError } from "../components/form-error.tsx";
 import { LoadState } from "../components/load-state.tsx";
+import { AlertDetails } from "./alert-details.tsx";
 
-/** What the alert rules raised; acknowledging one (admins). */
+/**
+ * What the alert rules raised; each opens in place with its rule, response, notifications and
+ * evidence events, and admins acknowledge it there with a note.
+ */
 export function AlertsScreen(): ReactNode {
   const { api, session } = useSession();
   const [status, setStatus] = useState<"open" | "acknowledged">("open");
   const alerts = useApiData<AlertPage>(api, `/api/alerts?status=${status}&limit=100`);
   const mayAcknowledge = roleAllows(session.user.role, "settings:manage");
-  const [error, setError] = useState<string | undefined>(undefined);
-
-  async function acknowledge(alert: Alert): Promise<void> {
-    try {
-      await api.send("POST", `/api/alerts/${encodeURIComponent(alert.id)}/acknowledge`, {});
-      setError(undefined);
-      alerts.reload();
-    } catch (failure) {
-      setError(asProblem(failure).detail);
-    }
-  }
+  const [expanded, setExpanded] = useState<string | null>(null);
+  const [notice, setNotice] = useState("");
 
   return (
     <>
@@ -36,6 +30,8 @@ export function AlertsScreen(): ReactNode {
             aria-pressed={status === item}
             onClick={() => {
               setStatus(item);
+              setExpanded(null);
+              setNotice("");
             }}
           >
             {item === "open" ? "Open" : "Acknowledged"}
@@ -44,7 +40,9 @@ export function AlertsScreen(): ReactNode {
       </div>
       <section className="panel" aria-labelledby="alert-list-heading">
         <h2 id="alert-list-heading">{status === "open" ? "Open alerts" : "Acknowledged alerts"}</h2>
-        <FormError message={error} />
+        <p role="status" className="hint" data-testid="alerts-notice">
+          {notice}
+        </p>
         <LoadState
           loaded={alerts}
           what="alerts"
@@ -61,13 +59,32 @@ export function AlertsScreen(): ReactNode {
                     ({alert.count} {alert.count === 1 ? "event" : "events"}, fired{" "}
                     <DateText value={alert.firedAt} />)
                   </span>
-                  {mayAcknowledge && alert.status === "open" ? (
-                    <p>
-                      <button type="button" onClick={() => void acknowledge(alert)}>
-                        Acknowledge<span className="visually-hidden"> {alert.title}</span>
-                      </button>
-                    </p>
-                  ) : null}
+                  <p>
+                    <button
+                      type="button"
+                      aria-expanded={expanded === alert.id}
+                      aria-controls={`alert-${alert.id}`}
+                      onClick={() => {
+                        setExpanded(expanded === alert.id ? null : alert.id);
+                      }}
+                    >
+                      {expanded === alert.id ? "Hide details" : "Details"}
+                      <span className="visually-hidden"> of {alert.title}</span>
+                    </button>
+                  </p>
+                  <div id={`alert-${alert.id}`}>
+                    {expanded === alert.id ? (
+                      <AlertDetails
+                        alertId={alert.id}
+                        mayAcknowledge={mayAcknowledge}
+                        onAcknowledged={() => {
+                          setNotice(`Acknowledged: ${alert.title}.`);
+                          setExpanded(null);
+                          alerts.reload();
+                        }}
+                      />
+                    ) : null}
+                  </div>
                 </li>
               ))}
             </ul>

@@ -3,6 +3,7 @@ import { completions } from "../audit-query/query-terms.ts";
 import { AuditEventList } from "./audit-event-list.tsx";
 import { AuditExportPanel } from "./audit-export-panel.tsx";
 import { AuditFilters } from "./audit-filters.tsx";
+import { AuditHistogram } from "./audit-histogram.tsx";
 import { AuditSearchHelp } from "./audit-search-help.tsx";
 import "./audit-log.css";
 
@@ -10,10 +11,12 @@ import "./audit-log.css";
  * The audit log, newest first, searched with the query language of docs/audit-search.md (typed,
  * completed, or made by the filters); each event opens in a drawer with its inclusion proof
  * checked in the browser; the search exports in every format and the whole log verifies on demand.
+ * Above the events, their histogram over time narrows the search to a range of it.
  */
 export function AuditLogScreen(): ReactNode {
-  const [draft, setDraft] = useState("");
-  const [query, setQuery] = useState("");
+  // A link may open the screen on a search: /ui/audit-log?q=created:2026-01-01..2026-01-02
+  const [draft, setDraft] = useState(initialQuery);
+  const [query, setQuery] = useState(initialQuery);
   const [queryError, setQueryError] = useState<string | undefined>(undefined);
 
   function search(event: SyntheticEvent<HTMLFormElement>): void {
@@ -75,6 +78,10 @@ export function AuditLogScreen(): ReactNode {
       <section className="panel" aria-label="Filters">
         <AuditFilters query={query} onChange={apply} />
       </section>
+      <section className="panel" aria-labelledby="histogram-heading">
+        <h2 id="histogram-heading">Events over time</h2>
+        <AuditHistogram key={query} query={query} onNarrow={apply} />
+      </section>
       <section className="panel" aria-labelledby="events-heading">
         <h2 id="events-heading">Events</h2>
         <AuditEventList key={query} query={query} onQueryProblem={setQueryError} />
@@ -82,4 +89,8 @@ export function AuditLogScreen(): ReactNode {
       <AuditExportPanel query={query} />
     </>
   );
+}
+
+function initialQuery(): string {
+  return (new URLSearchParams(window.location.search).get("q") ?? "").trim();
 }

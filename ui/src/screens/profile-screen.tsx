@@ -7,6 +7,7 @@ import { FormError } from "../components/form-error.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { fieldErrorsOf, type FieldErrors } from "../forms/field-errors.ts";
+import { QrCode } from "../qr-code/qr-code.tsx";
 
 /** The signed-in person: who they are, and their second factor (turning it on). */
 export function ProfileScreen(): ReactNode {
@@ -141,14 +142,18 @@ function TwoFactorEnrolment({ onEnabled }: { readonly onEnabled: () => void }): 
   return (
     <form noValidate onSubmit={(event) => void confirm(event)}>
       <p>
-        Add this key to your authenticator app (time-based, 6 digits, 30 seconds), then enter the code it
-        shows.
+        Scan this QR code with your authenticator app, or add the key by hand (time-based, 6 digits, 30
+        seconds), then enter the code it shows.
       </p>
+      <QrCode text={secret.uri} label="QR code of your two-factor key, to scan with an authenticator app" />
       <p>
         Key: <code data-testid="totp-secret">{secret.secret}</code>
       </p>
       <p className="hint break">
-        Or open this link on the device that has the app: <a href={secret.uri}>{secret.uri}</a>
+        Or open this link on the device that has the app:{" "}
+        <a href={secret.uri} data-testid="totp-uri">
+          {secret.uri}
+        </a>
       </p>
       <FormError message={errors.form} />
       <TextField
