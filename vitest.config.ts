@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // A condition polled for (a sync finishing, a page showing it) may take seconds on a loaded
+    // CI machine: waiting longer only delays a real failure.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

@@ -348,7 +348,7 @@ describe.runIf(chromiumRequired())("the dashboard's admin screens in Chromium", 
     const details = page.getByRole("region", { name: "gadgets" });
     await expect.poll(() => details.getByText("Not synced yet.").count()).toBe(1);
     await page.getByRole("button", { name: "Sync now gadgets" }).click();
-    await expect.poll(() => page.getByText("gadgets synced.").count()).toBe(1);
+    await expect.poll(() => page.getByText("gadgets synced.").count(), { timeout: 30_000 }).toBe(1);
     const history = details.getByRole("list", { name: "Sync history" });
     await expect.poll(() => history.locator("li").first().textContent()).toContain("succeeded");
     expect(await history.locator("li").first().textContent()).toContain("acme/gadgets");
