@@ -8,6 +8,11 @@ describe("newId", () => {
     for (const id of ids) expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
   });
 
+  it("sorts in the order the ids were made, within one millisecond too", () => {
+    const ids = Array.from({ length: 2000 }, () => newId());
+    expect([...ids].sort()).toEqual(ids);
+  });
+
   it("draws values in [0, 1)", () => {
     for (let i = 0; i < 3000; i += 1) {
       const value = pooledRandom();
