@@ -14,11 +14,11 @@ import { BrokerServer } from "../support/broker-process.ts";
 import { chromiumRequired, launchChromium } from "../support/chromium.ts";
 import { DASHBOARD_VIEWPORTS, inspectDashboard } from "../support/dashboard-inspect.ts";
 import { freePort } from "../support/free-port.ts";
+import { firstRunSetupLink, submitSignIn, watchDashboardPage } from "../support/dashboard-session.ts";
 
 const ADMIN = { email: "root@example.com", password: "correct horse battery 42", name: "Root Admin" };
 const AUDITOR = { email: "audra@example.com", password: "granite meadow violin 64", name: "Audra Auditor" };
 const VIEWER = { email: "vic@example.com", password: "plum orchard sunrise 77", name: "Vic Viewer" };
-const SETUP_LINE = /Open this link within 24 hours to create one: (\S+)$/;
 /** The signed-out session check and the search this test gets wrong on purpose, which the browser logs as failed loads. */
 const EXPECTED_REFUSALS: readonly (readonly [number, RegExp])[] = [
   [401, /^\/api\/session$/],
@@ -49,28 +49,11 @@ describe.runIf(chromiumRequired())("the dashboard's audit log in Chromium", () =
   const problems: string[] = [];
 
   function watch(target: Page, label: string): void {
-    target.on("console", (message) => {
-      if (message.type() !== "error") return;
-      const pathname = new URL(message.location().url).pathname;
-      const expected = EXPECTED_REFUSALS.some(
-        ([status, route]) =>
-          message
-            .text()
-            .startsWith(`Failed to load resource: the server responded with a status of ${status}`) &&
-          route.test(pathname),
-      );
-      if (!expected) problems.push(`${label}: ${message.text()} (${message.location().url})`);
-    });
-    target.on("pageerror", (error) => {
-      problems.push(`${label}: page error: ${error.message}`);
-    });
+    watchDashboardPage(target, label, problems, EXPECTED_REFUSALS);
   }
 
   async function signIn(target: Page, email: string, password: string): Promise<void> {
-    await target.goto(`${server.url}/ui/sign-in`);
-    await target.getByLabel("E-mail address").fill(email);
-    await target.getByLabel("Password").fill(password);
-    await target.getByRole("button", { name: "Sign in" }).click();
+    await submitSignIn(target, server.url, email, password);
     await target.getByRole("navigation", { name: "Main" }).waitFor();
   }
 
@@ -90,12 +73,7 @@ describe.runIf(chromiumRequired())("the dashboard's audit log in Chromium", () =
       { PB_DATA_DIR: path.join(root, "data"), PB_BASE_URL: `http://127.0.0.1:${port}` },
       port,
     );
-    const deadline = Date.now() + 15_000;
-    while (!server.textLines.some((line) => SETUP_LINE.test(line))) {
-      if (Date.now() > deadline) throw new Error("serve printed no setup link");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const setupUrl = SETUP_LINE.exec(server.textLines.find((line) => SETUP_LINE.test(line)) ?? "")?.[1] ?? "";
+    const setupUrl = await firstRunSetupLink(server);
     const accepted = await fetch(`${server.url}/api/account-links/accept`, {
       method: "POST",
       headers: { "content-type": "application/json" },

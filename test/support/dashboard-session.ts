@@ -66,3 +66,16 @@ export function watchDashboardPage(
 /** Reports CSP violations as console errors, for watchDashboardPage to collect. */
 export const CSP_VIOLATION_REPORTER =
   "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));";
+
+/** Fills and sends the sign-in form (the caller waits for what the role lands on). */
+export async function submitSignIn(
+  page: Page,
+  baseUrl: string,
+  email: string,
+  password: string,
+): Promise<void> {
+  await page.goto(`${baseUrl}/ui/sign-in`);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
