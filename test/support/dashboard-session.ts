@@ -79,3 +79,18 @@ export async function submitSignIn(
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
+
+/**
+ * Creates the first admin through the setup link a fresh `serve` printed, as the page behind the
+ * link would; returns the status of the acceptance.
+ */
+export async function createFirstAdmin(server: BrokerServer, person: object): Promise<number> {
+  const setupUrl = await firstRunSetupLink(server);
+  const accepted = await fetch(`${server.url}/api/account-links/accept`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token: new URL(setupUrl).hash.slice(1), ...person }),
+  });
+  await accepted.body?.cancel();
+  return accepted.status;
+}
