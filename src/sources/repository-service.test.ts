@@ -47,9 +47,14 @@ class GatedMirror implements GitMirror {
   }
 
   async update(signal?: AbortSignal): Promise<void> {
+    await this.pass();
+    await this.inner.update(signal);
+  }
+
+  /** Says the gate was reached, and waits until it opens. */
+  protected async pass(): Promise<void> {
     this.#reached();
     await this.#gate;
-    await this.inner.update(signal);
   }
 
   listRefs(): Promise<GitRef[]> {
@@ -78,6 +83,24 @@ interface Options {
   resolveHost?: (host: string) => Promise<string[]>;
   /** Replaces (or wraps) the mirror the service opens. */
   wrapMirror?: (mirror: GitMirror, repository: RepositoryRecord) => GitMirror;
+  syncProgressIntervalMs?: number;
+}
+
+/** A mirror whose first archive waits until the test opens the gate: a sync busy reading its refs. */
+class ArchiveGatedMirror extends GatedMirror {
+  #gated = true;
+
+  override async update(signal?: AbortSignal): Promise<void> {
+    await this.inner.update(signal);
+  }
+
+  override async archive(commit: string, maxBytes: number): Promise<Buffer> {
+    if (this.#gated) {
+      this.#gated = false;
+      await this.pass();
+    }
+    return this.inner.archive(commit, maxBytes);
+  }
 }
 
 describe("RepositoryService (SQLite, real git)", () => {
@@ -115,6 +138,9 @@ describe("RepositoryService (SQLite, real git)", () => {
       allowPrivateSources: options.allowPrivateSources ?? false,
       resolveHost: options.resolveHost ?? (() => Promise.resolve([PUBLIC_ADDRESS])),
       syncLeaseMs: LEASE_MS,
+      ...(options.syncProgressIntervalMs === undefined
+        ? {}
+        : { syncProgressIntervalMs: options.syncProgressIntervalMs }),
       openMirror: (repository, credentials) => {
         opened.push({ repository, credentials });
         const mirror = new GitCliMirror({
@@ -428,6 +454,45 @@ describe("RepositoryService (SQLite, real git)", () => {
       expect(second.details.removed).toEqual(["acme/widget v1.0.0"]);
       expect((await repositories.syncRuns(added.name)).map((r) => r.id)).toEqual([second.id, run.id]);
       expect((await repositories.syncRuns(added.name, 1)).map((r) => r.id)).toEqual([second.id]);
+    });
+
+    it("shows where a running sync is in its run (fetching, then refs done of total), and nothing once it ended", async () => {
+      const gates: GatedMirror[] = [];
+      const repositories = service({
+        allowPrivateSources: true,
+        syncProgressIntervalMs: 0,
+        wrapMirror: (mirror) => {
+          const gated = gates.length === 0 ? new GatedMirror(mirror) : new ArchiveGatedMirror(mirror);
+          gates.push(gated);
+          return gated;
+        },
+      });
+      const remote = widgetRemote();
+      const added = await repositories.add({ url: remote.dir });
+      const progressOf = async () => (await repositories.syncRuns(added.id))[0]?.progress;
+
+      const first = repositories.sync(added.id);
+      await waitFor(() => gates[0]);
+      await gates[0]?.reached;
+      await expect.poll(progressOf).toEqual({ phase: "fetching" });
+      gates[0]?.open();
+      const finished = await first;
+      expect(finished.progress).toBeNull();
+      expect((await repositories.syncRuns(added.id))[0]).toMatchObject({
+        status: "succeeded",
+        progress: null,
+      });
+
+      // The second sync stops in the middle of its refs: a moved branch needs a new archive.
+      remote.commit({ "composer.json": { name: "acme/widget", license: "MIT", description: "three" } });
+      const second = repositories.sync(added.id);
+      await waitFor(() => gates[1]);
+      await gates[1]?.reached;
+      await expect
+        .poll(progressOf)
+        .toEqual({ phase: "refs", done: expect.any(Number) as number, total: 3, ref: "main" });
+      gates[1]?.open();
+      expect(await second).toMatchObject({ status: "succeeded", progress: null });
     });
 
     it("opens the mirror with the stored credentials, decrypted", async () => {

@@ -31,6 +31,7 @@ import type { GitMirror } from "./git/git-mirror.ts";
 import { assertSourceAllowed, classifySourceUrl } from "./source-url-policy.ts";
 import { syncGitRepository, type GitSyncDeps } from "./sync/git-repository-sync.ts";
 import type { SyncProgressListener } from "./sync/sync-progress.ts";
+import { SyncProgressRecorder } from "./sync/sync-progress-recorder.ts";
 
 /** What the API and CLI show of a repository: never its credentials. */
 export interface PublicRepository {
@@ -66,6 +67,8 @@ export interface RepositoryServiceDeps extends GitSyncDeps {
   readonly syncLeaseMs: number;
   /** The client for composer upstreams: their packages.json when added, documents and dists in syncs. */
   readonly composerUpstream?: ComposerUpstreamClient;
+  /** How often a running sync's progress is written at most (SYNC_PROGRESS_INTERVAL_MS by default). */
+  readonly syncProgressIntervalMs?: number;
 }
 
 /** The outcome of one sync's work, before it is recorded as the run's. */
@@ -278,8 +281,8 @@ export class RepositoryService {
           `"${repository.name}" is a composer upstream without eager packages: it is mirrored lazily, package by package, when Composer asks (set eager packages to sync it ahead of time)`,
         );
       }
-      return this.#run(repository, async () => {
-        const counts = await eager.sync(repository, context, onProgress);
+      return this.#run(repository, onProgress, async (report) => {
+        const counts = await eager.sync(repository, context, report);
         return {
           details: { ...emptySyncDetails, upstream: counts },
           defaultBranch: null,
@@ -287,18 +290,25 @@ export class RepositoryService {
         };
       });
     }
-    return this.#run(repository, async () => {
+    return this.#run(repository, onProgress, async (report) => {
       // Checked again at every sync, not only when added: a name that resolved to a public address
       // then may point inside the network now (DNS rebinding).
       await this.#assertUrlAllowed(repository.url);
       const mirror = this.#deps.openMirror(repository, this.#credentials(repository));
-      const result = await syncGitRepository(repository, mirror, this.#deps, onProgress);
+      const result = await syncGitRepository(repository, mirror, this.#deps, report);
       return { details: result.details, defaultBranch: result.defaultBranch, error: null };
     });
   }
 
-  /** Holds the repository's sync lease and records the run around `work`. */
-  async #run(repository: RepositoryRecord, work: () => Promise<SyncWork>): Promise<SyncRun> {
+  /**
+   * Holds the repository's sync lease and records the run around `work`, and its progress in the
+   * run's row while it runs (for the dashboard and other nodes).
+   */
+  async #run(
+    repository: RepositoryRecord,
+    onProgress: SyncProgressListener | undefined,
+    work: (report: SyncProgressListener) => Promise<SyncWork>,
+  ): Promise<SyncRun> {
     const clock = this.#deps.clock;
     const startedAt = clock.now();
     const leaseUntil = new Date(startedAt.getTime() + this.#deps.syncLeaseMs).toISOString();
@@ -315,15 +325,22 @@ export class RepositoryService {
       repositoryId: repository.id,
       startedAt: startedAt.toISOString(),
     });
+    const progress = new SyncProgressRecorder({
+      write: (report) => this.#deps.syncRuns.progress(runId, report),
+      ...(this.#deps.syncProgressIntervalMs === undefined
+        ? {}
+        : { intervalMs: this.#deps.syncProgressIntervalMs }),
+    });
     let outcome: SyncWork;
     let broken: Error | null = null;
     try {
-      outcome = await work();
+      outcome = await work(progress.listener(onProgress));
     } catch (error) {
       const message = error instanceof DomainError ? error.message : "internal error during sync";
       outcome = { details: emptySyncDetails, defaultBranch: repository.defaultBranch, error: message };
       if (!(error instanceof DomainError)) broken = error instanceof Error ? error : new Error(String(error));
     }
+    await progress.settle();
     await this.#finish(runId, repository.id, outcome, leaseUntil);
     if (broken !== null) throw broken;
     const run = await this.#deps.syncRuns.find(runId);

@@ -86,6 +86,11 @@ describe("the repository lifecycle", () => {
 
     const syncs = await api(`/${added.id}/syncs`);
     expect(((await syncs.json()) as { syncs: SyncRun[] }).syncs.map((s) => s.id)).toEqual([run.id]);
+    const again = (await (
+      await api(`/${added.id}/sync`, { method: "POST", token: writer })
+    ).json()) as SyncRun;
+    const latest = await api(`/${added.id}/syncs?limit=1`);
+    expect(await latest.json()).toEqual({ syncs: [{ ...again, progress: null }] });
 
     const byName = await api("/widgets");
     expect(await byName.json()).toMatchObject({ id: added.id, status: "ok", upstream: null });
@@ -160,6 +165,16 @@ describe("scopes", () => {
 });
 
 describe("invalid input", () => {
+  it.each(["0", "101", "-1", "1.5", "abc", "1e2", "9".repeat(12), ""])(
+    "refuses a sync history limit of %j with 400 naming the parameter",
+    async (limit) => {
+      const response = await api(`/01ARZ3NDEKTSV4RRFFQ69G5FAV/syncs?limit=${encodeURIComponent(limit)}`);
+      expect(response.status).toBe(400);
+      expect(response.headers.get("content-type")).toBe(PROBLEM);
+      expect(JSON.stringify(await response.json())).toContain("limit");
+    },
+  );
+
   it.each([
     ["a transport helper", "ext::sh -c touch% /tmp/pwned"],
     ["an option", "-oProxyCommand=touch /tmp/pwned"],

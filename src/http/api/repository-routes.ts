@@ -13,6 +13,8 @@ import {
   publicRepositorySchema,
   repositoryDetailSchema,
   repositoryListSchema,
+  SYNC_RUN_LIMIT,
+  syncRunListQuerySchema,
   syncRunListSchema,
   syncRunSchema,
 } from "./repository-schemas.ts";
@@ -186,12 +188,15 @@ export function repositoryRoutes(deps: {
       path: "/:id/syncs",
       operationId: "listRepositorySyncs",
       summary: "Sync history",
-      description: "Newest first, with what each sync changed and why refs were skipped.",
+      description:
+        "Newest first, with what each sync changed and why refs were skipped; a running sync with its `progress` (poll `?limit=1` to follow it).",
       access: "repositories:read",
       params: ID,
+      query: syncRunListQuerySchema,
       responses: { 200: { description: "The syncs.", schema: syncRunListSchema } },
     },
-    async (c, { params }) => c.json({ syncs: await deps.repositories.syncRuns(params.id) }),
+    async (c, { params, query }) =>
+      c.json({ syncs: await deps.repositories.syncRuns(params.id, query.limit ?? SYNC_RUN_LIMIT.default) }),
   );
 
   api.add(
@@ -201,7 +206,7 @@ export function repositoryRoutes(deps: {
       operationId: "syncRepository",
       summary: "Sync now",
       description:
-        "Runs the sync and answers with its outcome. A composer upstream is synced only when it has eager packages (400 `NothingToSync` otherwise): every eager package's metadata and dists are mirrored, or only what its change feed names.",
+        "Runs the sync and answers with its outcome; while it runs, `GET /api/repositories/{id}/syncs` shows its `progress`. A composer upstream is synced only when it has eager packages (400 `NothingToSync` otherwise): every eager package's metadata and dists are mirrored, or only what its change feed names.",
       access: "repositories:sync",
       audit: { event: "repository", action: "sync_started", target: "repository" },
       params: ID,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { instantSchema } from "../openapi/common-schemas.ts";
+import { instantSchema, wholeNumberParameter } from "../openapi/common-schemas.ts";
 
 export const publicRepositorySchema = z
   .object({
@@ -53,6 +53,26 @@ export const upstreamSyncCountsSchema = z
   })
   .meta({ id: "UpstreamSyncCounts", description: "What an eager sync of a composer upstream mirrored." });
 
+const syncProgressSchema = z
+  .discriminatedUnion("phase", [
+    z.object({ phase: z.literal("fetching") }),
+    z.object({
+      phase: z.literal("refs"),
+      done: z.number().int(),
+      total: z.number().int(),
+      ref: z.string().meta({ description: "The ref (git) or package (eager composer sync) being read." }),
+      unit: z
+        .literal("packages")
+        .optional()
+        .meta({ description: "Present when packages are counted, not refs." }),
+    }),
+  ])
+  .meta({
+    id: "SyncProgress",
+    description:
+      "Where a running sync is: `fetching` from its source, or reading refs (packages) `done` of `total`. Updated about twice a second.",
+  });
+
 export const syncRunSchema = z
   .object({
     id: z.string(),
@@ -72,10 +92,24 @@ export const syncRunSchema = z
       upstream: upstreamSyncCountsSchema.optional().meta({ description: "composer upstreams only." }),
     }),
     error: z.string().nullable(),
+    progress: syncProgressSchema.nullable().meta({
+      description: "While `running`: where the sync is (null before its first report and once it ended).",
+    }),
   })
   .meta({ id: "SyncRun", description: "One sync: what it added, updated, removed, skipped and why." });
 
 export const syncRunListSchema = z.object({ syncs: z.array(syncRunSchema) });
+
+/** The most runs one answer lists, and how many it lists unless asked. */
+export const SYNC_RUN_LIMIT = { default: 20, max: 100 } as const;
+
+export const syncRunListQuerySchema = z.object({
+  limit: wholeNumberParameter(
+    1,
+    SYNC_RUN_LIMIT.max,
+    `Runs to list, newest first, 1-${SYNC_RUN_LIMIT.max} (default ${SYNC_RUN_LIMIT.default}).`,
+  ),
+});
 
 export const upstreamReportSchema = z
   .object({

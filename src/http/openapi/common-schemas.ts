@@ -8,6 +8,18 @@ export const instantInputSchema = z.iso
   .datetime({ offset: true, error: "must be an ISO 8601 date-time" })
   .transform((value) => new Date(value));
 
+/** A whole number from the query string, within a range; anything else is a 400 naming the field. */
+export function wholeNumberParameter(min: number, max: number, description: string) {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^[0-9]{1,9}$/, message)
+    .transform(Number)
+    .pipe(z.number().int().min(min, message).max(max, message))
+    .optional()
+    .meta({ description });
+}
+
 /** The `limit` and `cursor` of a keyset-paged list of up to 500 `items` a page (default 50). */
 export function pageQueryFields(items: string) {
   return {

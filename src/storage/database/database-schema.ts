@@ -90,6 +90,8 @@ export interface SyncRunsTable {
   /** JSON: { added, removed, skipped: [{ref, reason}], moved: [{ref, from, to}] } */
   details: string;
   error: string | null;
+  /** JSON of the last `SyncProgress` while the run is `running`; null once it ended. */
+  progress: string | null;
 }
 
 export interface PackagesTable {

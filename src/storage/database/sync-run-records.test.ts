@@ -45,8 +45,35 @@ describe.each(testEngines())("SyncRunRecords on %s", (engine) => {
       finishedAt: null,
       details: emptySyncDetails,
       error: null,
+      progress: null,
     });
     expect(await runs.find("absent")).toBeNull();
+  });
+
+  it("keeps a running run's latest progress, clears it when the run ends, and ignores it afterwards", async () => {
+    const runs = await open();
+    await runs.start({ id: "run-p", repositoryId: "R1", startedAt: at(0) });
+    await runs.progress("run-p", { phase: "fetching" });
+    expect((await runs.find("run-p"))?.progress).toEqual({ phase: "fetching" });
+    const reading = { phase: "refs", done: 3, total: 40, ref: "v1.2.0" } as const;
+    await runs.progress("run-p", reading);
+    expect((await runs.find("run-p"))?.progress).toEqual(reading);
+
+    await runs.finish("run-p", {
+      status: "succeeded",
+      finishedAt: at(1000),
+      details: emptySyncDetails,
+      error: null,
+    });
+    expect((await runs.find("run-p"))?.progress).toBeNull();
+    // A report that arrives after the end changes nothing.
+    await runs.progress("run-p", reading);
+    expect((await runs.find("run-p"))?.progress).toBeNull();
+
+    await runs.start({ id: "run-q", repositoryId: "R2", startedAt: at(2000) });
+    await runs.progress("run-q", { phase: "refs", done: 1, total: 9, ref: "acme/x", unit: "packages" });
+    await runs.interruptRunning("R2", at(3000));
+    expect((await runs.find("run-q"))?.progress).toBeNull();
   });
 
   it("keeps the counts of a composer upstream's eager sync in its details", async () => {
@@ -90,6 +117,7 @@ describe.each(testEngines())("SyncRunRecords on %s", (engine) => {
       finishedAt: at(3000),
       details,
       error: null,
+      progress: null,
     });
     const counts = await handle?.db
       .selectFrom("sync_runs")

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { SyncProgress } from "../../sources/sync/sync-progress.ts";
 import type { Database, SyncRunStatus } from "./database-schema.ts";
 
 export interface SyncRunDetails {
@@ -39,6 +40,8 @@ export interface SyncRun {
   readonly finishedAt: string | null;
   readonly details: SyncRunDetails;
   readonly error: string | null;
+  /** Where a `running` run is (its last report); null once it ended, or before its first report. */
+  readonly progress: SyncProgress | null;
 }
 
 export const emptySyncDetails: SyncRunDetails = {
@@ -71,7 +74,18 @@ export class SyncRunRecords {
         refs_skipped: 0,
         details: JSON.stringify(emptySyncDetails),
         error: null,
+        progress: null,
       })
+      .execute();
+  }
+
+  /** Records where a running run is; a run that ended meanwhile keeps its final state. */
+  async progress(id: string, progress: SyncProgress): Promise<void> {
+    await this.#db
+      .updateTable("sync_runs")
+      .set({ progress: JSON.stringify(progress) })
+      .where("id", "=", id)
+      .where("status", "=", "running")
       .execute();
   }
 
@@ -89,6 +103,7 @@ export class SyncRunRecords {
         refs_skipped: outcome.details.skipped.length,
         details: JSON.stringify(outcome.details),
         error: outcome.error,
+        progress: null,
       })
       .where("id", "=", id)
       .execute();
@@ -105,6 +120,7 @@ export class SyncRunRecords {
         status: "interrupted",
         finished_at: at,
         error: "the process running this sync stopped before it finished",
+        progress: null,
       })
       .where("repository_id", "=", repositoryId)
       .where("status", "=", "running")
@@ -148,6 +164,7 @@ function toRun(row: {
   finished_at: string | null;
   details: string;
   error: string | null;
+  progress: string | null;
 }): SyncRun {
   return {
     id: row.id,
@@ -157,5 +174,6 @@ function toRun(row: {
     finishedAt: row.finished_at,
     details: JSON.parse(row.details) as SyncRunDetails,
     error: row.error,
+    progress: row.progress === null ? null : (JSON.parse(row.progress) as SyncProgress),
   };
 }

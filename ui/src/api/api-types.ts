@@ -91,7 +91,19 @@ export interface SyncRun {
     };
   };
   readonly error: string | null;
+  /** While `running`: fetching from the source, or reading refs (packages) `done` of `total`. */
+  readonly progress: SyncProgress | null;
 }
+
+export type SyncProgress =
+  | { readonly phase: "fetching" }
+  | {
+      readonly phase: "refs";
+      readonly done: number;
+      readonly total: number;
+      readonly ref: string;
+      readonly unit?: "packages";
+    };
 
 interface ServedIdentity {
   readonly reference: string | null;

@@ -1,14 +1,16 @@
 import { useState, type ReactNode } from "react";
 import { roleAllows } from "../access/role-permissions.ts";
-import type { Repository } from "../api/api-types.ts";
+import type { Repository, SyncRun } from "../api/api-types.ts";
 import { useSession } from "../api/session-context.ts";
 import { asProblem, useApiData } from "../api/use-api-data.ts";
+import { usePolling } from "../api/use-polling.ts";
 import { DateText } from "../components/date-text.tsx";
 import { FormError } from "../components/form-error.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { RepositoryDetailPanel } from "./repository-detail-panel.tsx";
 import { RepositoryForm } from "./repository-form.tsx";
 import { TableScroll } from "../components/table-scroll.tsx";
+import { SyncProgressView } from "./sync-progress-view.tsx";
 
 /**
  * Package sources: git repositories and Composer upstreams, their sync status; syncing one; one
@@ -24,6 +26,14 @@ export function RepositoriesScreen(): ReactNode {
   const [selected, setSelected] = useState<string | null>(null);
   /** Counts syncs and changes, so that the open repository's panel loads again after one. */
   const [revision, setRevision] = useState(0);
+  // The sync started here, followed while its request runs (the answer comes when it ended).
+  const latest = useApiData<{ syncs: SyncRun[] }>(
+    api,
+    syncing === null ? null : `/api/repositories/${encodeURIComponent(syncing)}/syncs?limit=1`,
+  );
+  usePolling(syncing !== null, latest.reload);
+  const latestRun = latest.status === "ready" ? latest.data.syncs[0] : undefined;
+  const progress = latestRun?.status === "running" ? latestRun.progress : null;
 
   async function sync(repository: Repository): Promise<void> {
     setSyncing(repository.id);
@@ -91,9 +101,21 @@ export function RepositoriesScreen(): ReactNode {
                         </th>
                         <td>{repository.type}</td>
                         <td>
-                          <span className={`badge badge-${repository.status}`}>{repository.status}</span>
-                          {repository.lastError === null ? null : (
-                            <p className="hint">{repository.lastError}</p>
+                          {syncing === repository.id ? (
+                            <>
+                              <span className="badge badge-medium">syncing</span>
+                              <SyncProgressView
+                                progress={progress}
+                                label={`Progress of the sync of ${repository.name}`}
+                              />
+                            </>
+                          ) : (
+                            <>
+                              <span className={`badge badge-${repository.status}`}>{repository.status}</span>
+                              {repository.lastError === null ? null : (
+                                <p className="hint">{repository.lastError}</p>
+                              )}
+                            </>
                           )}
                         </td>
                         <td>
@@ -135,6 +157,7 @@ export function RepositoriesScreen(): ReactNode {
           <RepositoryDetailPanel
             key={`${selected}:${revision}`}
             repositoryId={selected}
+            syncing={syncing === selected}
             onChanged={(changed) => {
               setOutcome({ ok: true, message: `${changed.name} changed.` });
               repositories.reload();

@@ -9,6 +9,7 @@ import type {
 } from "../api/api-types.ts";
 import { useSession } from "../api/session-context.ts";
 import { useApiData } from "../api/use-api-data.ts";
+import { usePolling } from "../api/use-polling.ts";
 import { ConfirmAction } from "../components/confirm-action.tsx";
 import { DateText } from "../components/date-text.tsx";
 import { LoadState } from "../components/load-state.tsx";
@@ -22,11 +23,14 @@ import { IntegrityConflicts, NameConflicts, UpstreamHealth } from "./upstream-he
  */
 export function RepositoryDetailPanel({
   repositoryId,
+  syncing,
   onChanged,
   onRemoved,
   onClose,
 }: {
   readonly repositoryId: string;
+  /** A sync of it was started on this screen and has not answered yet. */
+  readonly syncing: boolean;
   readonly onChanged: (repository: Repository) => void;
   readonly onRemoved: (message: string) => void;
   readonly onClose: () => void;
@@ -35,6 +39,9 @@ export function RepositoryDetailPanel({
   const base = `/api/repositories/${encodeURIComponent(repositoryId)}`;
   const detail = useApiData<RepositoryDetail>(api, base);
   const syncs = useApiData<{ syncs: SyncRun[] }>(api, `${base}/syncs`);
+  // A sync running here, elsewhere or from the command line: followed until it ended.
+  const running = syncs.status === "ready" && syncs.data.syncs[0]?.status === "running";
+  usePolling(syncing || running, syncs.reload);
   const composer = detail.status === "ready" && detail.data.type === "composer";
   const conflicts = useApiData<{ conflicts: IntegrityConflict[] }>(
     api,

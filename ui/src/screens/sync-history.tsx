@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import type { SyncRun } from "../api/api-types.ts";
 import { DateText } from "../components/date-text.tsx";
+import { SyncProgressView } from "./sync-progress-view.tsx";
 
 function changes(run: SyncRun): string {
   const { details } = run;
@@ -12,7 +13,10 @@ function changes(run: SyncRun): string {
   return `${details.added.length} added, ${details.updated.length} updated, ${details.removed.length} removed, ${details.skipped.length} skipped`;
 }
 
-/** A repository's latest syncs, newest first: outcome, what changed, and why refs were skipped. */
+/**
+ * A repository's latest syncs, newest first: outcome, what changed, and why refs were skipped; a
+ * running one with where it is.
+ */
 export function SyncHistory({ syncs }: { readonly syncs: readonly SyncRun[] }): ReactNode {
   return (
     <ol className="plain-list" aria-label="Sync history">
@@ -24,7 +28,11 @@ export function SyncHistory({ syncs }: { readonly syncs: readonly SyncRun[] }): 
             {run.status}
           </span>{" "}
           <DateText value={run.startedAt} />
-          <p className="hint">{changes(run)}</p>
+          {run.status === "running" ? (
+            <SyncProgressView progress={run.progress} label="Progress of the running sync" />
+          ) : (
+            <p className="hint">{changes(run)}</p>
+          )}
           {run.details.added.length === 0 ? null : (
             <p className="hint break">Added: {run.details.added.join(", ")}</p>
           )}

@@ -12,6 +12,7 @@ import * as auditSinks from "./0010-audit-sinks.ts";
 import * as composerEager from "./0011-composer-eager.ts";
 import * as alerts from "./0012-alerts.ts";
 import * as jobRuns from "./0013-job-runs.ts";
+import * as syncProgress from "./0014-sync-progress.ts";
 
 /**
  * Every migration, in order. Listed in code (not read from a folder) so that the same list runs
@@ -31,4 +32,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0011-composer-eager": composerEager,
   "0012-alerts": alerts,
   "0013-job-runs": jobRuns,
+  "0014-sync-progress": syncProgress,
 };
