@@ -240,3 +240,109 @@ describe("changing and revoking tokens", () => {
     expect((await t.request("/api/tokens", { token: self.token })).status).toBe(403);
   });
 });
+
+describe("nobody grants more than they hold", () => {
+  let maintainer: { readonly headers: Readonly<Record<string, string>> };
+
+  beforeAll(async () => {
+    maintainer = await t.signInAs("maintainer", "maya-tokens@example.org");
+  });
+
+  const asMaintainer = (path: string, method: string, body?: object) =>
+    t.request(`/api/tokens${path}`, {
+      method,
+      headers: maintainer.headers,
+      ...(body === undefined ? {} : { body }),
+    });
+
+  it("refuses a maintainer an admin token (it would manage users and read the audit log), and allows read and write", async () => {
+    for (const scopes of [["admin"], ["read", "admin"]]) {
+      const refused = await asMaintainer("", "POST", { description: "escalate", scopes });
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get("content-type")).toBe(PROBLEM);
+      const problem = (await refused.json()) as {
+        code: string;
+        detail: string;
+        missing_permissions: string[];
+      };
+      expect(problem.code).toBe("ScopeBeyondGrant");
+      expect(problem.detail).toMatch(/^the maintainer role cannot create a token with the .*"admin" scope/);
+      expect(problem.missing_permissions).toEqual(expect.arrayContaining(["users:manage", "audit:read"]));
+    }
+    const listed = (await (await api("")).json()) as { tokens: { description: string }[] };
+    expect(listed.tokens.map((token) => token.description)).not.toContain("escalate");
+    // Each attempt is on the record, as a warning.
+    const attempts = (await (
+      await t.request(
+        `/api/audit/events?q=${encodeURIComponent("event:token action:created outcome:denied")}`,
+        {
+          token: admin.token,
+        },
+      )
+    ).json()) as { events: { severity: string; details: { code: string } }[] };
+    expect(attempts.events).toHaveLength(2);
+    expect(attempts.events[0]).toMatchObject({ severity: "warning", details: { code: "ScopeBeyondGrant" } });
+
+    const write = await asMaintainer("", "POST", { description: "ci", scopes: ["write"] });
+    expect(write.status).toBe(201);
+    const made = (await write.json()) as CreatedToken;
+    expect((await t.request("/api/users", { token: made.token, scheme: "bearer" })).status).toBe(403);
+    const read = await asMaintainer("", "POST", { description: "install" });
+    expect(read.status).toBe(201);
+  });
+
+  it("refuses a maintainer changes to an admin token, or widening one to admin, and lets them revoke it", async () => {
+    const own = (await (
+      await asMaintainer("", "POST", { description: "mine", scopes: ["read"] })
+    ).json()) as CreatedToken;
+    const widened = await asMaintainer(`/${own.id}`, "PATCH", { scopes: ["admin"] });
+    expect(widened.status).toBe(403);
+    expect(await widened.json()).toMatchObject({ code: "ScopeBeyondGrant" });
+
+    const powerful = await create({ description: "admin's", scopes: ["admin"] });
+    for (const patch of [
+      { expiresAt: null },
+      { packages: [] },
+      { scopes: ["read"] },
+      { description: "mine now" },
+    ]) {
+      const changed = await asMaintainer(`/${powerful.id}`, "PATCH", patch);
+      expect(changed.status, JSON.stringify(patch)).toBe(403);
+      expect(await changed.json()).toMatchObject({ code: "ScopeBeyondGrant" });
+    }
+    const unchanged = (await (await api(`/${powerful.id}`)).json()) as CreatedToken;
+    expect(unchanged).toMatchObject({ description: "admin's", scopes: ["admin"] });
+
+    const revoked = await asMaintainer(`/${powerful.id}`, "DELETE");
+    expect(revoked.status).toBe(200);
+    expect((await t.request("/api/tokens", { token: powerful.token, scheme: "bearer" })).status).toBe(403);
+  });
+
+  it("refuses an admin token to a maintainer's own admin-scoped personal token too (narrowed to the role)", async () => {
+    const personal = await t.request("/api/me/tokens", {
+      method: "POST",
+      headers: maintainer.headers,
+      body: { description: "personal admin", scopes: ["admin"] },
+    });
+    expect(personal.status).toBe(201);
+    const { token } = (await personal.json()) as CreatedToken;
+    const refused = await t.request("/api/tokens", {
+      method: "POST",
+      token,
+      scheme: "bearer",
+      body: { description: "escalate again", scopes: ["admin"] },
+    });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: "ScopeBeyondGrant" });
+  });
+
+  it("lets an admin create admin tokens", async () => {
+    const admin2 = await t.signInAs("admin", "ada-tokens@example.org");
+    const made = await t.request("/api/tokens", {
+      method: "POST",
+      headers: admin2.headers,
+      body: { description: "ops", scopes: ["admin"] },
+    });
+    expect(made.status).toBe(201);
+  });
+});

@@ -47,7 +47,8 @@ export function tokenRoutes(deps: {
       path: "/",
       operationId: "createToken",
       summary: "Create a token",
-      description: "The secret is in this response only. Scopes default to `read`, packages to all.",
+      description:
+        "The secret is in this response only. Scopes default to `read`, packages to all. Scopes that would allow more than the caller holds are refused (403 `ScopeBeyondGrant`): a maintainer creates `read` and `write` tokens, not `admin` ones.",
       access: "tokens:manage",
       audit: { event: "token", action: "created", target: "token" },
       body: createTokenSchema,
@@ -57,6 +58,7 @@ export function tokenRoutes(deps: {
       const created = await deps.audited.create(
         { ...tokenPatch(body), description: body.description },
         c.get("audit"),
+        c.get("grant"),
       );
       return c.json({ ...created.record, token: created.token }, 201);
     },
@@ -81,7 +83,8 @@ export function tokenRoutes(deps: {
       path: "/:id",
       operationId: "updateToken",
       summary: "Change a token",
-      description: "Changes the fields present; `expiresAt: null` removes the expiry.",
+      description:
+        "Changes the fields present; `expiresAt: null` removes the expiry. A token whose scopes (now or after the change) allow more than the caller holds is not changed (403 `ScopeBeyondGrant`); revoking it is allowed.",
       access: "tokens:manage",
       audit: { event: "token", action: "updated", target: "token" },
       params: ID,
@@ -89,7 +92,13 @@ export function tokenRoutes(deps: {
       responses: { 200: { description: "The token as changed.", schema: publicTokenSchema } },
     },
     async (c, { body, params }) => {
-      const updated = await deps.audited.update(params.id, tokenPatch(body), c.get("audit"));
+      const updated = await deps.audited.update(
+        params.id,
+        tokenPatch(body),
+        c.get("audit"),
+        {},
+        c.get("grant"),
+      );
       return c.json(updated);
     },
   );
