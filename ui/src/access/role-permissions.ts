@@ -3,17 +3,22 @@ import type { Role } from "../api/api-types.ts";
 /** The permissions of the API (docs/api.md, "Roles and permissions") the dashboard asks about. */
 export type Permission =
   | "packages:read"
+  | "packages:write"
+  | "packages:delete"
   | "repositories:read"
   | "repositories:write"
   | "repositories:sync"
   | "tokens:manage"
   | "audit:read"
   | "settings:manage"
-  | "users:manage";
+  | "users:manage"
+  | "audit:raw-ip";
 
-const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
+export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   admin: new Set([
     "packages:read",
+    "packages:write",
+    "packages:delete",
     "repositories:read",
     "repositories:write",
     "repositories:sync",
@@ -21,9 +26,12 @@ const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
     "audit:read",
     "settings:manage",
     "users:manage",
+    "audit:raw-ip",
   ]),
   maintainer: new Set([
     "packages:read",
+    "packages:write",
+    "packages:delete",
     "repositories:read",
     "repositories:write",
     "repositories:sync",

@@ -1,4 +1,5 @@
 import { useState, type SyntheticEvent, type ReactNode } from "react";
+import { scopeOffer } from "../access/token-scopes.ts";
 import { roleAllows } from "../access/role-permissions.ts";
 import type { CreatedToken, Role, TokenScope } from "../api/api-types.ts";
 import { useSession } from "../api/session-context.ts";
@@ -64,6 +65,8 @@ export function TokenCreateForm({
   readonly onCreated: (token: CreatedToken) => void;
 }): ReactNode {
   const { api, session } = useSession();
+  // The tokens screen of an admin or maintainer makes tokens through /api/tokens; others, personal ones.
+  const personal = path === "/api/me/tokens";
   const [input, setInput] = useState<Input>({
     description: "",
     scopes: defaultScopes(session.user.role),
@@ -94,6 +97,7 @@ export function TokenCreateForm({
       setErrors(
         fieldErrorsOf(asProblem(error), ["description", "scopes", "packages", "expiresAt"], {
           ScopeOutsideRole: "scopes",
+          ScopeBeyondGrant: "scopes",
           InvalidPackagePattern: "packages",
         }),
       );
@@ -127,19 +131,32 @@ export function TokenCreateForm({
       />
       <fieldset aria-describedby={errors.scopes === undefined ? undefined : "scopes-error"}>
         <legend>Scopes</legend>
-        {SCOPES.map((item) => (
-          <div className="check" key={item.scope}>
-            <input
-              type="checkbox"
-              id={`scope-${item.scope}`}
-              checked={input.scopes.has(item.scope)}
-              onChange={(event) => {
-                toggle(item.scope, event.target.checked);
-              }}
-            />
-            <label htmlFor={`scope-${item.scope}`}>{item.label}</label>
-          </div>
-        ))}
+        {SCOPES.map((item) => {
+          const offer = scopeOffer(session.user.role, item.scope, personal);
+          return (
+            <div className="check" key={item.scope}>
+              <input
+                type="checkbox"
+                id={`scope-${item.scope}`}
+                checked={input.scopes.has(item.scope)}
+                disabled={!offer.usable && !input.scopes.has(item.scope)}
+                aria-describedby={offer.usable ? undefined : `scope-${item.scope}-why`}
+                onChange={(event) => {
+                  toggle(item.scope, event.target.checked);
+                }}
+              />
+              <label htmlFor={`scope-${item.scope}`}>
+                {item.label}
+                {offer.usable ? null : (
+                  <span className="hint" id={`scope-${item.scope}-why`}>
+                    {" "}
+                    (not for you: {offer.reason})
+                  </span>
+                )}
+              </label>
+            </div>
+          );
+        })}
         {errors.scopes === undefined ? null : (
           <p className="field-error" id="scopes-error">
             {errors.scopes}
