@@ -211,6 +211,14 @@ describe.runIf(chromiumRequired())("the dashboard's audit log in Chromium", () =
       .locator(".audit-table tbody tr")
       .first()
       .getByRole("button", { name: "package_access/download" });
+    // The row's time is the event's, in UTC as the drawer and the `created:` qualifier have it.
+    const proofAnswer = (await (await admin.get(`/api/audit/events/${downloadEventId}/proof`)).json()) as {
+      event: { timestamp: string };
+    };
+    const shown = proofAnswer.event.timestamp.slice(0, 19).replace("T", " ");
+    expect(await page.locator(".audit-table tbody tr").first().locator("time").textContent()).toBe(
+      `${shown} UTC`,
+    );
     await open.focus();
     await page.keyboard.press("Enter");
     const drawer = page.getByRole("dialog", { name: /Event #\d+: package_access\/download/ });

@@ -73,7 +73,7 @@ export function AlertEvidence({ alert }: { readonly alert: AlertDetail }): React
               return (
                 <tr key={item.id} data-seq={item.seq}>
                   <td>{item.seq}</td>
-                  <td>{event === undefined ? "—" : <DateText value={event.timestamp} />}</td>
+                  <td>{event === undefined ? "—" : <DateText value={event.timestamp} utc />}</td>
                   <th scope="row">
                     <button
                       type="button"

@@ -102,7 +102,7 @@ export function AuditEventList(props: {
                       <tr key={event.id} data-seq={event.seq}>
                         <td>{event.seq}</td>
                         <td>
-                          <DateText value={event.timestamp} />
+                          <DateText value={event.timestamp} utc />
                         </td>
                         <th scope="row">
                           <button
