@@ -1,10 +1,11 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import type { AuditEnvelope, AuditEnvelopePage } from "../api/audit-types.ts";
 import { useSession } from "../api/session-context.ts";
 import { asProblem, useApiData } from "../api/use-api-data.ts";
 import { DateText } from "../components/date-text.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { TableScroll } from "../components/table-scroll.tsx";
+import { useWhenVisible } from "../components/use-when-visible.ts";
 import { AuditEventDrawer } from "./audit-event-drawer.tsx";
 
 export const AUDIT_PAGE_SIZE = 25;
@@ -24,8 +25,9 @@ function pagePath(query: string, cursor: string | null): string {
 }
 
 /**
- * The events of one search, newest first: "Load more" appends the next keyset page (the API's
- * cursor) below those shown. A row's button opens the event's drawer. Mount it anew (a `key`) for
+ * The events of one search, newest first: scrolling to the end of the list, or "Load more",
+ * appends the next keyset page (the API's cursor) below those shown; after a failed page only the
+ * button tries again. A row's button opens the event's drawer. Mount it anew (a `key`) for
  * each search.
  */
 export function AuditEventList(props: {
@@ -36,6 +38,7 @@ export function AuditEventList(props: {
   const { api } = useSession();
   const first = useApiData<AuditEnvelopePage>(api, pagePath(props.query, null));
   const [more, setMore] = useState<More | null>(null);
+  const inFlight = useRef(false);
   const [open, setOpen] = useState<{ readonly event: AuditEnvelope; readonly opener: HTMLElement } | null>(
     null,
   );
@@ -46,10 +49,23 @@ export function AuditEventList(props: {
     onQueryProblem(queryProblem);
   }, [onQueryProblem, queryProblem]);
 
+  const nextCursor = first.status === "ready" ? (more === null ? first.data.next_cursor : more.cursor) : null;
+  const endOfList = useWhenVisible<HTMLParagraphElement>(
+    () => {
+      if (nextCursor !== null) loadMore(nextCursor);
+    },
+    nextCursor,
+    nextCursor !== null && more?.loading !== true && more?.error == null,
+  );
+
   function loadMore(cursor: string): void {
+    // The button and the end of the list scrolling into view may both ask for the same page.
+    if (inFlight.current) return;
+    inFlight.current = true;
     setMore((current) => ({ events: current?.events ?? [], cursor, loading: true, error: null }));
     api.get<AuditEnvelopePage>(pagePath(props.query, cursor)).then(
       (page) => {
+        inFlight.current = false;
         setMore((current) => ({
           events: [...(current?.events ?? []), ...page.events],
           cursor: page.next_cursor,
@@ -58,6 +74,7 @@ export function AuditEventList(props: {
         }));
       },
       (error: unknown) => {
+        inFlight.current = false;
         setMore((current) => ({
           events: current?.events ?? [],
           cursor,
@@ -136,7 +153,7 @@ export function AuditEventList(props: {
                 </p>
               )}
               {cursor === null ? null : (
-                <p>
+                <p ref={endOfList}>
                   <button
                     type="button"
                     disabled={more?.loading === true}
