@@ -12,7 +12,7 @@ import {
   type AuditEventFormatter,
   type ExportFormat,
 } from "./export/export-format.ts";
-import { jsonLine, safeInLine } from "./export/jsonl-line.ts";
+import { jsonLine } from "./export/jsonl-line.ts";
 import type { ProductInfo } from "./export/product-info.ts";
 import {
   BUNDLE_FORMAT,
@@ -93,22 +93,17 @@ export class AuditExporter {
       });
       const writer =
         checkpoint === null
-          ? formatWriter(formatter(format as ExportFormat, this.#product), format === "jsonl")
+          ? formatWriter(formatter(format as ExportFormat, this.#product))
           : bundleWriter(this.#bundles, checkpoint, request.q, recorded.timestamp);
       const records = this.#records;
       async function* chunks(): AsyncGenerator<ExportChunk> {
         if (writer.header !== "") yield { text: writer.header, events: 0 };
         let chunk = "";
         let inChunk = 0;
-        const scan = { maxSeq, pageSize: SCAN_PAGE };
-        // JSON Lines on PostgreSQL: the database writes each event's JSON (AuditSearchRecords.pageLines).
-        const { fromJson } = writer;
-        const lines =
-          fromJson !== undefined && records.buildsLines
-            ? mapEach(records.scanLines(query, "asc", scan), (row) => fromJson(row.line))
-            : mapEach(records.scan(query, "asc", scan), writer.line);
-        for await (const line of lines) {
-          chunk += line;
+        for await (const row of records.scan(query, "asc", { maxSeq, pageSize: SCAN_PAGE })) {
+          // Only a bundle's lines wait (for proofs): no await per row for the plain formats.
+          const line = writer.line(row);
+          chunk += typeof line === "string" ? line : await line;
           inChunk += 1;
           if (inChunk === PAGE) {
             yield { text: chunk, events: inChunk };
@@ -142,14 +137,6 @@ export class AuditExporter {
   }
 }
 
-/** Each item of `source` through `map`; a promise it returns (a bundle's line) is awaited. */
-async function* mapEach<T>(
-  source: AsyncIterable<T>,
-  map: (item: T) => string | Promise<string>,
-): AsyncGenerator<string> {
-  for await (const item of source) yield map(item);
-}
-
 /** What a bundle needs beyond the rows: a checkpoint now, proofs, and the key to sign with. */
 export interface BundleSigning {
   readonly checkpointer: CheckpointSigner;
@@ -163,18 +150,15 @@ export interface BundleSigning {
 interface ExportWriter {
   readonly header: string;
   readonly line: (row: AuditRow) => string | Promise<string>;
-  /** The line of an event given as its JSON text (JSON Lines only), when the database builds it. */
-  readonly fromJson?: (json: string) => string;
   readonly footer: () => string;
   readonly contentType: string;
   readonly fileExtension: string;
 }
 
-function formatWriter(lines: AuditEventFormatter, jsonl: boolean): ExportWriter {
+function formatWriter(lines: AuditEventFormatter): ExportWriter {
   return {
     header: lines.header,
     line: (row) => lines.line(rowToEvent(row)),
-    ...(jsonl ? { fromJson: (json: string) => `${safeInLine(json)}\n` } : {}),
     footer: () => "",
     contentType: lines.contentType,
     fileExtension: lines.fileExtension,

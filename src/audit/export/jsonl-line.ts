@@ -23,15 +23,7 @@ function unicodeEscape(c: string): string {
  * contents. Most texts hold none: a test first spares them the replace pass.
  */
 export function jsonText(value: object): string {
-  return safeInLine(JSON.stringify(value));
-}
-
-/**
- * JSON text as JSON.stringify writes it (no raw C0 control, CR or LF) with the characters above
- * escaped: what jsonText makes of JSON built elsewhere (PostgreSQL's `row_to_json`, whose escapes
- * are JSON.stringify's).
- */
-export function safeInLine(json: string): string {
+  const json = JSON.stringify(value);
   return HAS_UNSAFE_IN_LINE.test(json) ? json.replace(UNSAFE_IN_LINE, unicodeEscape) : json;
 }
 

@@ -1,11 +1,4 @@
-import {
-  PostgresAdapter,
-  sql,
-  type AliasedRawBuilder,
-  type Kysely,
-  type RawBuilder,
-  type SelectQueryBuilder,
-} from "kysely";
+import { PostgresAdapter, sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from "kysely";
 import type { AuditQuery, QueryNode } from "../../audit/search/audit-query.ts";
 import type { SearchOrder } from "../../audit/search/search-cursor.ts";
 import { DomainError } from "../../errors/domain-error.ts";
@@ -22,56 +15,6 @@ export interface AuditPageRequest {
   readonly order: SearchOrder;
   /** Only events up to this seq (an export pinned to a checkpoint's tree). */
   readonly maxSeq?: number | null;
-}
-
-/**
- * What a page reads of each event from the log: the stored row, or (PostgreSQL, a JSON Lines
- * export) only its seq and the event's JSON text (`pageLines`). The columns are named with their
- * table, so one projection serves the query of the log alone and the one joined with the index.
- */
-type Projection = readonly ("audit_logs.seq" | `audit_logs.${string}` | AliasedRawBuilder<string, "line">)[];
-
-const ROW_PROJECTION: Projection = AUDIT_ROW_COLUMNS.map((column) => `audit_logs.${column}` as const);
-
-/**
- * The event as the product's JSON Lines export writes it (`JSON.stringify(rowToEvent(row))`, keys
- * in that order), built by PostgreSQL: `row_to_json` writes compact JSON with the same escapes as
- * JSON.stringify, and the stored JSON columns go in as `json`, verbatim (PostgreSQL checks that
- * each is one JSON value, so a changed column cannot add members to the line). A differential
- * test holds it to rowToEvent's output. bench/README.md ("Export"): 1.7× the events per second.
- */
-const JSONL_PROJECTION: Projection = [
-  "audit_logs.seq",
-  sql<string>`(select row_to_json(e)::text from (select audit_logs.schema_version, audit_logs.id,
-    audit_logs.seq, audit_logs.timestamp, audit_logs.event, audit_logs.action, audit_logs.severity,
-    audit_logs.outcome, audit_logs."user", audit_logs.actor::json as actor, audit_logs.ip_address,
-    audit_logs.user_agent, audit_logs.request_id, audit_logs.target::json as target,
-    audit_logs.details::json as details) as e)`.as("line"),
-];
-
-/** What a page query returns: rows of the projection, each with its seq. */
-type Paged = { readonly seq: number } & Readonly<Record<string, unknown>>;
-
-/** What one page reads, in which order, how many. */
-interface PageShape {
-  readonly projection: Projection;
-  readonly order: SearchOrder;
-  readonly limit: number;
-}
-
-/**
- * The projection as Kysely's select list. Its column names are the log's own (or `line`), valid
- * in every page query; Kysely cannot type a list chosen at run time, so the rows come back as
- * `Paged` and `page`/`pageLines` give them their type.
- */
-function projected(projection: Projection): "audit_logs.seq"[] {
-  return projection as unknown as "audit_logs.seq"[];
-}
-
-/** An event's seq and its JSON text (JSON_PROJECTION). */
-export interface AuditJsonLine {
-  readonly seq: number;
-  readonly line: string;
 }
 
 /** An inclusive range of seq; null is an open side. */
@@ -149,46 +92,26 @@ export class AuditSearchRecords {
   }
 
   async page(request: AuditPageRequest): Promise<AuditRow[]> {
-    return (await this.#page(request, ROW_PROJECTION)) as AuditRow[];
-  }
-
-  /**
-   * A page as JSON Lines (PostgreSQL only: SQLite has no `row_to_json`): each event's seq and its
-   * line, exactly as `jsonText(rowToEvent(row))` writes it but for the characters jsonText escapes
-   * beyond JSON.stringify's (DEL, C1 controls, U+2028, U+2029), which the caller escapes.
-   */
-  async pageLines(request: AuditPageRequest): Promise<AuditJsonLine[]> {
-    if (this.#options.engine !== "postgres") throw new Error("pageLines needs PostgreSQL");
-    return (await this.#page(request, JSONL_PROJECTION)) as unknown as AuditJsonLine[];
-  }
-
-  /** Whether `pageLines` is there (PostgreSQL). */
-  get buildsLines(): boolean {
-    return this.#options.engine === "postgres";
-  }
-
-  async #page(request: AuditPageRequest, projection: Projection): Promise<Paged[]> {
     const { query, limit, afterSeq, order, maxSeq = null } = request;
     // What the page may read: after the cursor, up to maxSeq.
     const from = order === "asc" && afterSeq !== null ? afterSeq + 1 : null;
     const to = lowest(order === "desc" && afterSeq !== null ? afterSeq - 1 : null, maxSeq);
     // Without a filter, the log's primary key in order is the plan.
-    if (query === null) return this.#all(projection, order, limit, { from, to });
+    if (query === null) return this.#all(order, limit, { from, to });
     await this.#indexed(maxSeq);
     const options = await this.#withSubjects(query);
     const text = this.#options.engine === "sqlite" ? topLevelText(query) : [];
-    const page = { projection, order, limit };
-    if (text.length > 0) return this.#pageByText(query, options, text, page, { from, to });
-    const rows = await this.#probe(query, options, page, from, to, PROBE);
+    if (text.length > 0) return this.#pageByText(query, options, text, order, limit, { from, to });
+    const rows = await this.#probe(query, options, order, limit, from, to, PROBE);
     if (rows !== null) return rows;
     if (this.#options.engine === "postgres" && hasText(query)) {
       // See seqOrder; a wider probe first keeps common text with a rarer filter
       // (`package:x Darwin`) on the primary key, where it is cheaper than the GIN index.
-      const wider = await this.#probe(query, options, page, from, to, PROBE * 10);
+      const wider = await this.#probe(query, options, order, limit, from, to, PROBE * 10);
       if (wider !== null) return wider;
-      return this.#select(query, options, page, { from, to }, true);
+      return this.#select(query, options, order, limit, { from, to }, true);
     }
-    return this.#select(query, options, page, { from, to });
+    return this.#select(query, options, order, limit, { from, to });
   }
 
   /**
@@ -199,12 +122,12 @@ export class AuditSearchRecords {
   async #probe(
     query: QueryNode,
     options: AuditQuerySqlOptions,
-    page: PageShape,
+    order: SearchOrder,
+    limit: number,
     from: number | null,
     to: number | null,
     perRow: number,
-  ): Promise<Paged[] | null> {
-    const { order, limit } = page;
+  ): Promise<AuditRow[] | null> {
     const width = perRow * Math.max(limit, MIN_LIMIT);
     let probe: SeqWindow | null = null;
     if (order === "desc") {
@@ -214,8 +137,8 @@ export class AuditSearchRecords {
       const end = (from ?? 1) + width - 1;
       if (end < (to ?? (await this.maxSeq()))) probe = { from, to: end };
     }
-    if (probe === null) return this.#select(query, options, page, { from, to });
-    const rows = await this.#select(query, options, page, probe);
+    if (probe === null) return this.#select(query, options, order, limit, { from, to });
+    const rows = await this.#select(query, options, order, limit, probe);
     return rows.length === limit ? rows : null;
   }
 
@@ -228,13 +151,13 @@ export class AuditSearchRecords {
     query: QueryNode,
     options: AuditQuerySqlOptions,
     text: readonly Extract<QueryNode, { kind: "text" }>[],
-    shape: PageShape,
+    order: SearchOrder,
+    limit: number,
     page: SeqWindow,
-  ): Promise<Paged[]> {
-    const { order, limit } = shape;
+  ): Promise<AuditRow[]> {
     const match = text.map((node) => fts5Phrase(node.text)).join(" AND ");
     const nodes = new Set<QueryNode>(text);
-    const rows: Paged[] = [];
+    const rows: AuditRow[] = [];
     let { from, to } = page;
     for (const perRow of TEXT_BATCHES) {
       const batch = perRow * limit;
@@ -251,21 +174,19 @@ export class AuditSearchRecords {
       const window = order === "desc" ? { from: last, to } : { from, to: last };
       const candidates = { nodes, seqs: JSON.stringify(seqs) };
       const withCandidates = { ...options, textCandidates: candidates };
-      rows.push(
-        ...(await this.#select(query, withCandidates, { ...shape, limit: limit - rows.length }, window)),
-      );
+      rows.push(...(await this.#select(query, withCandidates, order, limit - rows.length, window)));
       if (rows.length === limit || seqs.length < batch) return rows;
       if (order === "desc") to = last - 1;
       else from = last + 1;
     }
-    return this.#select(query, options, shape, page);
+    return this.#select(query, options, order, limit, page);
   }
 
   /** Every event with its payload in the window: the log alone, no index needed. */
-  async #all(projection: Projection, order: SearchOrder, limit: number, window: SeqWindow): Promise<Paged[]> {
+  async #all(order: SearchOrder, limit: number, window: SeqWindow): Promise<AuditRow[]> {
     let select = this.#db
       .selectFrom("audit_logs")
-      .select(projected(projection))
+      .select(AUDIT_ROW_COLUMNS)
       .where("purged_at", "is", null)
       .orderBy("seq", order)
       .limit(limit);
@@ -282,11 +203,11 @@ export class AuditSearchRecords {
   async #select(
     query: QueryNode,
     options: AuditQuerySqlOptions,
-    page: PageShape,
+    order: SearchOrder,
+    limit: number,
     window: SeqWindow,
     sortMatches = false,
-  ): Promise<Paged[]> {
-    const { projection, order, limit } = page;
+  ): Promise<AuditRow[]> {
     let select = this.#db
       .selectFrom("audit_search")
       .select("audit_search.seq")
@@ -299,7 +220,7 @@ export class AuditSearchRecords {
     if (seqs.length === 0) return [];
     const rows = await this.#db
       .selectFrom("audit_logs")
-      .select(projected(projection))
+      .select(AUDIT_ROW_COLUMNS)
       .where("seq", "in", seqs)
       .where("purged_at", "is", null)
       .orderBy("seq", order)
@@ -308,21 +229,21 @@ export class AuditSearchRecords {
     if (rows.length === seqs.length) return rows.length > limit ? rows.slice(0, limit) : rows;
     // The index still listed purged events (SQLite, after a crash between its two files; the next
     // purge removes them): the slow plan, which skips them, so the page stays full.
-    return this.#joined(query, options, page, window, sortMatches);
+    return this.#joined(query, options, order, limit, window, sortMatches);
   }
 
   async #joined(
     query: QueryNode,
     options: AuditQuerySqlOptions,
-    page: PageShape,
+    order: SearchOrder,
+    limit: number,
     window: SeqWindow,
     sortMatches: boolean,
-  ): Promise<Paged[]> {
-    const { projection, order, limit } = page;
+  ): Promise<AuditRow[]> {
     let select = this.#db
       .selectFrom("audit_search")
       .innerJoin("audit_logs", "audit_logs.seq", "audit_search.seq")
-      .select(projected(projection))
+      .select(AUDIT_ROW_COLUMNS.map((column) => `audit_logs.${column}` as const))
       .where("audit_logs.purged_at", "is", null)
       .where((eb) => auditQueryCondition(eb, query, options))
       .orderBy(seqOrder(sortMatches), order)
@@ -412,36 +333,20 @@ export class AuditSearchRecords {
   }
 
   /** Every matching event in the order, read in pages (constant memory, no cap). */
-  scan(query: AuditQuery, order: SearchOrder, options: ScanOptions = {}): AsyncGenerator<AuditRow> {
-    return scanPages((request) => this.page(request), query, order, options);
-  }
-
-  /** `scan` as JSON Lines (see pageLines; PostgreSQL only). */
-  scanLines(query: AuditQuery, order: SearchOrder, options: ScanOptions = {}): AsyncGenerator<AuditJsonLine> {
-    return scanPages((request) => this.pageLines(request), query, order, options);
-  }
-}
-
-export interface ScanOptions {
-  readonly maxSeq?: number | null;
-  readonly pageSize?: number;
-}
-
-/** Reads page after page (keyset on seq) until one comes back short. */
-async function* scanPages<T extends { readonly seq: number }>(
-  read: (request: AuditPageRequest) => Promise<T[]>,
-  query: AuditQuery,
-  order: SearchOrder,
-  options: ScanOptions,
-): AsyncGenerator<T> {
-  const { maxSeq = null, pageSize = 1000 } = options;
-  let afterSeq: number | null = null;
-  for (;;) {
-    const rows = await read({ query, limit: pageSize, afterSeq, order, maxSeq });
-    yield* rows;
-    const last = rows.at(-1);
-    if (last === undefined || rows.length < pageSize) return;
-    afterSeq = last.seq;
+  async *scan(
+    query: AuditQuery,
+    order: SearchOrder,
+    options: { maxSeq?: number | null; pageSize?: number } = {},
+  ): AsyncGenerator<AuditRow> {
+    const { maxSeq = null, pageSize = 1000 } = options;
+    let afterSeq: number | null = null;
+    for (;;) {
+      const rows = await this.page({ query, limit: pageSize, afterSeq, order, maxSeq });
+      yield* rows;
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < pageSize) return;
+      afterSeq = last.seq;
+    }
   }
 }
 
