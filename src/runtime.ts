@@ -248,6 +248,7 @@ export async function openRuntime(
       remoteSigner: options.remoteSigner,
       commitThread: options.auditCommitThread,
     });
+    opened.push(() => audit.ipMode.stop());
     const processMetrics = new ProcessMetrics();
     audit.log.observeAppends(processMetrics.auditAppended);
     // What the server does on its own: migrations, parked records, alerts and their responses.
@@ -301,6 +302,7 @@ export async function openRuntime(
       users: userRecords,
       leases: new JobLeaseRecords(db),
       clock,
+      ipMode: audit.ipMode,
     });
     const product = packageBrokerProduct(PRODUCT_VERSION, os.hostname());
     const sinkPool = new SinkTransportPool({
@@ -431,6 +433,7 @@ export async function openRuntime(
         await shared.close();
         await audit.log.flush();
         await tokens.drain();
+        await audit.ipMode.stop();
         await audit.log.close();
         mailer?.close();
         await database.close();

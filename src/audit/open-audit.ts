@@ -6,6 +6,8 @@ import { SecretBox } from "../access/secret-box.ts";
 import { CHECKPOINT_JOB } from "../jobs/background-job-catalog.ts";
 import { JobLease } from "../jobs/job-lease.ts";
 import { JobLeaseRecords } from "../storage/database/job-lease-records.ts";
+import { SettingsRecords } from "../storage/database/settings-records.ts";
+import { AuditIpMode } from "../settings/audit-ip-mode.ts";
 import { RawIpRecords } from "../storage/database/raw-ip-records.ts";
 import { AuditRecords, type AuditCheckpointRow } from "../storage/database/audit-records.ts";
 import type { DatabaseHandle } from "../storage/database/database-handle.ts";
@@ -58,6 +60,11 @@ export interface AuditRuntime {
   readonly log: AuditLog;
   readonly checkpointer: Checkpointing;
   readonly auditing: RequestAuditing;
+  /**
+   * The IP mode of new events (`audit.ipMode`, else PB_AUDIT_IP_MODE), kept in memory and
+   * refreshed every few seconds; stop it before the database closes.
+   */
+  readonly ipMode: AuditIpMode;
   /** The key of the `hash` IP mode's pseudonyms (search hashes an address the same way). */
   readonly ipHashKey: Buffer;
   /** The checkpoint key's signer: also signs the manifests of export bundles. */
@@ -85,6 +92,8 @@ export async function openAudit(options: {
    * what `serve` does, so that no request waits while a commit holds the event loop.
    */
   commitThread?: boolean | undefined;
+  /** How often the IP mode is re-read (a change made by another process); default a few seconds. */
+  ipModeRefreshMs?: number | undefined;
 }): Promise<AuditRuntime> {
   const { config, logger, clock } = options;
   const records = new AuditRecords(options.database.db);
@@ -156,10 +165,18 @@ export async function openAudit(options: {
     });
   }
   const ipHashKey = ipPseudonymKey(options.secretKey);
+  // Read before the first request, so that no event is recorded under a mode no longer in force.
+  const ipMode = new AuditIpMode({
+    records: new SettingsRecords(options.database.db),
+    fallback: config.audit.ipMode,
+    refreshMs: options.ipModeRefreshMs,
+    logger,
+  });
+  await ipMode.refresh();
   const auditing = new RequestAuditing({
     log,
     clientAddress: new ClientAddressResolver(config.audit.trustedProxies),
-    ipMode: config.audit.ipMode,
+    ipMode: () => ipMode.current(),
     hashKey: ipHashKey,
     clock,
     keepRawIp: sealing !== undefined,
@@ -175,5 +192,18 @@ export async function openAudit(options: {
       details: { origin, source: signingKey.source },
     });
   }
-  return { records, log, checkpointer, auditing, ipHashKey, signer, rawIps, verifier, verifierKey, origin };
+  ipMode.start();
+  return {
+    records,
+    log,
+    checkpointer,
+    auditing,
+    ipMode,
+    ipHashKey,
+    signer,
+    rawIps,
+    verifier,
+    verifierKey,
+    origin,
+  };
 }

@@ -18,12 +18,12 @@ export const ACCEPTANCE_WINDOW_MS = 10 * 60 * 1000;
 
 /**
  * Builds the audit trail of an HTTP request: who (the actor), from where (the client address,
- * reduced per PB_AUDIT_IP_MODE), with what (user agent), under which request id.
+ * reduced per the IP mode in force: `audit.ipMode`, else PB_AUDIT_IP_MODE), with what (user agent), under which request id.
  */
 export class RequestAuditing {
   readonly #log: AuditLog;
   readonly #clientAddress: ClientAddressResolver;
-  readonly #ipMode: IpMode;
+  readonly #ipMode: () => IpMode;
   readonly #hashKey: Buffer;
   readonly #clock: Clock;
   readonly #keepRawIp: boolean;
@@ -32,7 +32,8 @@ export class RequestAuditing {
   constructor(options: {
     log: AuditLog;
     clientAddress: ClientAddressResolver;
-    ipMode: IpMode;
+    /** The mode in force, asked at each request: kept in memory (no I/O), see AuditIpMode. */
+    ipMode: IpMode | (() => IpMode);
     hashKey: Buffer;
     clock: Clock;
     /** Pass the raw address on too (PB_AUDIT_RAW_IP_DAYS > 0), for the raw IP vault. */
@@ -40,7 +41,8 @@ export class RequestAuditing {
   }) {
     this.#log = options.log;
     this.#clientAddress = options.clientAddress;
-    this.#ipMode = options.ipMode;
+    const { ipMode } = options;
+    this.#ipMode = typeof ipMode === "function" ? ipMode : () => ipMode;
     this.#hashKey = options.hashKey;
     this.#clock = options.clock;
     this.#keepRawIp = options.keepRawIp ?? false;
@@ -59,7 +61,7 @@ export class RequestAuditing {
     const address = this.#clientAddress.resolve(origin.peer, origin.forwardedFor);
     return auditTrail(this.#log, {
       actor,
-      ipAddress: reduceIpAddress(address, this.#ipMode, this.#hashKey),
+      ipAddress: reduceIpAddress(address, this.#ipMode(), this.#hashKey),
       ...(this.#keepRawIp && address !== null ? { rawIpAddress: canonicalIp(address) } : {}),
       userAgent: origin.userAgent === undefined ? null : origin.userAgent.slice(0, USER_AGENT_MAX),
       requestId: origin.requestId,

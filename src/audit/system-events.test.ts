@@ -89,6 +89,31 @@ describe("recordConfiguration", () => {
     }
   });
 
+  it("records PB_AUDIT_IP_MODE as set, and beside it the IP mode in force", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "pb-config-events-"));
+    roots.push(root);
+    const config = loadConfig({ PB_DATA_DIR: root, PB_AUDIT_IP_MODE: "full" });
+    const runtime = await openRuntime(config, createSilentLogger());
+    try {
+      await recordConfiguration(runtime.audit, config);
+      await runtime.settings.update(
+        { audit: { ipMode: "none" } },
+        auditTrail(runtime.audit.log, systemContext),
+      );
+      await recordConfiguration(runtime.audit, config);
+      const events = (await runtime.audit.records.range(1, 1000)).map(rowToEvent);
+      const loaded = events.filter((event) => event.action === "loaded");
+      expect(loaded.map((event) => event.details)).toMatchObject([
+        { settings: { PB_AUDIT_IP_MODE: "full" }, in_force: { "audit.ipMode": "full" } },
+        { settings: { PB_AUDIT_IP_MODE: "full" }, in_force: { "audit.ipMode": "none" } },
+      ]);
+      // The stored setting's change is its own event, not a change of PB_AUDIT_IP_MODE.
+      expect(events.filter((event) => event.action === "setting_changed")).toEqual([]);
+    } finally {
+      await runtime.close();
+    }
+  });
+
   it("takes a setting the previous start did not know (a new version's) as no change", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "pb-config-events-"));
     roots.push(root);

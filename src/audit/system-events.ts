@@ -27,7 +27,10 @@ export async function recordSystemEvent(
 /**
  * Settings come from the environment, so they change between starts. Each start records the
  * effective settings (secrets only as "set"/"unset") and, for each setting that differs from the
- * previous start, a `setting_changed` event with before and after.
+ * previous start, a `setting_changed` event with before and after. PB_AUDIT_IP_MODE is recorded as
+ * the environment says (it is the default of `audit.ipMode`); the mode in force, which a stored
+ * `audit.ipMode` decides once set, is beside the settings as `in_force` (its changes are
+ * `settings_changed` events of their own, so it takes no part in the comparison).
  */
 export async function recordConfiguration(audit: AuditRuntime, config: Config): Promise<void> {
   const trail = auditTrail(audit.log, systemContext);
@@ -58,7 +61,7 @@ export async function recordConfiguration(audit: AuditRuntime, config: Config): 
     action: "loaded",
     outcome: "success",
     target: { type: "configuration" },
-    details: { settings },
+    details: { settings, in_force: { "audit.ipMode": audit.ipMode.current() } },
   });
 }
 

@@ -255,7 +255,7 @@ export const configSchema = z.object({
     .enum(["full", "truncate", "hash", "none"], { error: "must be one of full, truncate, hash, none" })
     .default("truncate")
     .describe(
-      "How client IP addresses enter the audit log: full, truncate (/24 IPv4, /48 IPv6), hash (keyed HMAC), none.",
+      "How client IP addresses enter the audit log: full, truncate (/24 IPv4, /48 IPv6), hash (keyed HMAC), none. The default of the runtime setting audit.ipMode, which wins once set.",
     ),
   PB_TRUSTED_PROXIES: z
     .string()

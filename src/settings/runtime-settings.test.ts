@@ -17,6 +17,7 @@ describe("the stored settings", () => {
       "alerts.businessHours.days": ["mon", "tue", "wed", "thu", "fri"],
       "alerts.businessHours.start": "08:00",
       "alerts.businessHours.end": "18:00",
+      "audit.ipMode": "truncate",
     };
     for (const stored of [
       undefined,
@@ -50,13 +51,30 @@ describe("the stored settings", () => {
     expect(storedSettingsFrom(Object.create({ "security.requireTwoFactor": true }))).toEqual(defaults);
   });
 
+  it("take the IP mode's default from PB_AUDIT_IP_MODE until it is set, and only a valid mode", () => {
+    expect(storedSettingsFrom({}, { "audit.ipMode": "none" })["audit.ipMode"]).toBe("none");
+    expect(storedSettingsFrom({}, {})["audit.ipMode"]).toBe("truncate");
+    expect(storedSettingsFrom({ "audit.ipMode": "hash" }, { "audit.ipMode": "none" })["audit.ipMode"]).toBe(
+      "hash",
+    );
+    for (const damaged of ["HASH", "", null, 1, ["hash"], { mode: "hash" }]) {
+      expect(storedOverridesFrom({ "audit.ipMode": damaged })).toEqual({});
+      expect(
+        storedSettingsFrom({ "audit.ipMode": damaged }, { "audit.ipMode": "full" })["audit.ipMode"],
+      ).toBe("full");
+    }
+  });
+
   it("make the document, whose leaves are the dotted keys", () => {
-    const document = runtimeSettings(storedSettingsFrom({ "security.requireTwoFactor": true }), {
-      days: retentionDaysFrom({ token: 30 }),
-      legalHold: noLegalHold,
-    });
+    const document = runtimeSettings(
+      storedSettingsFrom({ "security.requireTwoFactor": true }),
+      { days: retentionDaysFrom({ token: 30 }), legalHold: noLegalHold },
+      "environment",
+    );
     const leaves = new Map(settingsLeaves(document));
     expect(leaves.get("security.requireTwoFactor")).toBe(true);
+    expect(leaves.get("audit.ipMode")).toBe("truncate");
+    expect(leaves.get("audit.ipModeSource")).toBe("environment");
     expect(leaves.get("audit.retentionDays.token")).toBe(30);
     expect(leaves.get("audit.legalHold.active")).toBe(false);
   });
@@ -67,6 +85,21 @@ describe("a settings patch", () => {
     expect(
       parseSettingsPatch({ security: { requireTwoFactor: true }, audit: { retentionDays: { token: 30 } } }),
     ).toEqual({ stored: { "security.requireTwoFactor": true }, retentionDays: { token: 30 } });
+    expect(parseSettingsPatch({ audit: { ipMode: "hash" } })).toEqual({
+      stored: { "audit.ipMode": "hash" },
+      retentionDays: {},
+    });
+  });
+
+  it("refuses an IP mode that is not one, and the read-only source of the mode", () => {
+    for (const value of ["HASH", "anonymize", "", " hash", null, true, 1, ["hash"], { mode: "hash" }]) {
+      expect(() => parseSettingsPatch({ audit: { ipMode: value } })).toThrow(/audit\.ipMode: /);
+    }
+    expect(() => parseSettingsPatch({ audit: { ipModeSource: "setting" } })).toThrow(
+      /audit\.ipModeSource: read-only/,
+    );
+    expect(isStoredSettingKey("audit.ipMode")).toBe(true);
+    expect(isStoredSettingKey("audit.ipModeSource")).toBe(false);
   });
 
   it("is built from one dotted key for the CLI, refusing what the settings do not know", () => {

@@ -1,7 +1,11 @@
 import type { BusinessHours } from "../audit/alerts/business-hours.ts";
+import type { IpMode } from "../audit/ip-privacy.ts";
 import type { LegalHold, RetentionDays } from "../audit/retention/retention-policy.ts";
 import { settingDefinitions, storedSettingKeys, type StoredSettings } from "./setting-definitions.ts";
 import { shownSettingValue } from "./setting-redaction.ts";
+
+/** The row of the settings table that holds the stored settings (a flat object of dotted keys). */
+export const RUNTIME_SETTINGS_KEY = "runtime";
 
 /**
  * The runtime settings document (`GET /api/settings`, `package-broker settings get`): what the
@@ -21,33 +25,53 @@ export interface RuntimeSettings {
     readonly retentionDays: RetentionDays;
     /** Read-only here: placed and released with its own commands, which need a reason. */
     readonly legalHold: LegalHold;
+    /** What of a client's IP address new audit events keep. */
+    readonly ipMode: IpMode;
+    /** Read-only: `setting` once `audit.ipMode` was set, else `environment` (PB_AUDIT_IP_MODE). */
+    readonly ipModeSource: IpModeSource;
   };
 }
+
+export type IpModeSource = "setting" | "environment";
 
 /** The document from the stored settings and the retention's state. Secrets appear as set/unset. */
 export function runtimeSettings(
   stored: StoredSettings,
   retention: { readonly days: RetentionDays; readonly legalHold: LegalHold },
+  ipModeSource: IpModeSource,
 ): RuntimeSettings {
   const shown = (key: keyof StoredSettings) => shownSettingValue(settingDefinitions[key], stored[key]);
   return {
     security: { requireTwoFactor: shown("security.requireTwoFactor") as boolean },
     alerts: { businessHours: businessHoursOf(stored) },
-    audit: { retentionDays: retention.days, legalHold: retention.legalHold },
+    audit: {
+      retentionDays: retention.days,
+      legalHold: retention.legalHold,
+      ipMode: shown("audit.ipMode") as IpMode,
+      ipModeSource,
+    },
   };
 }
 
 /**
  * The stored settings from the stored JSON (a flat object of dotted keys): each key's value if
- * it is valid for the setting, else its default, so a damaged or older document never stops a
+ * it is valid for the setting, else its default (from `defaults`, else the definition's: the
+ * default of `audit.ipMode` is PB_AUDIT_IP_MODE), so a damaged or older document never stops a
  * sign-in; keys no longer known are ignored.
  */
-export function storedSettingsFrom(document: unknown): StoredSettings {
+export function storedSettingsFrom(
+  document: unknown,
+  defaults: Partial<StoredSettings> = {},
+): StoredSettings {
   const overrides = storedOverridesFrom(document);
   return Object.fromEntries(
     storedSettingKeys.map((key) => [
       key,
-      Object.hasOwn(overrides, key) ? overrides[key] : settingDefinitions[key].default,
+      Object.hasOwn(overrides, key)
+        ? overrides[key]
+        : Object.hasOwn(defaults, key)
+          ? defaults[key]
+          : settingDefinitions[key].default,
     ]),
   ) as unknown as StoredSettings;
 }

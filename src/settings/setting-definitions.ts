@@ -1,7 +1,11 @@
 import { z } from "zod";
 import { auditCategories } from "../audit/audit-event.ts";
+import type { IpMode } from "../audit/ip-privacy.ts";
 import { defaultBusinessHours, weekdays } from "../audit/alerts/business-hours.ts";
 import { MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from "../audit/retention/retention-policy.ts";
+
+/** The IP modes, as PB_AUDIT_IP_MODE and the `audit.ipMode` setting name them. */
+export const ipModes = ["full", "truncate", "hash", "none"] as const satisfies readonly IpMode[];
 
 const CLOCK_TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/;
 
@@ -55,6 +59,14 @@ export const settingDefinitions = {
     secret: false,
     description: "When they end (HH:MM, exclusive; before the start spans midnight).",
   }),
+  "audit.ipMode": define<IpMode>({
+    schema: z.enum(ipModes, { error: "must be one of full, truncate, hash, none" }),
+    // Never set, it follows PB_AUDIT_IP_MODE: the settings service is given that as its default.
+    default: "truncate",
+    secret: false,
+    description:
+      "What of a client's IP address new audit events keep: full, truncate (/24, /48), hash (keyed HMAC), none.",
+  }),
 };
 
 function isTimeZone(name: string): boolean {
@@ -100,6 +112,7 @@ export const readOnlySettings: ReadonlyMap<string, string> = new Map([
     "read-only here: place or release a legal hold with `package-broker audit retention hold|release` " +
       "or /api/audit/retention/legal-hold (it needs a reason)",
   ],
+  ["audit.ipModeSource", "read-only: where audit.ipMode comes from; set audit.ipMode itself"],
 ]);
 
 function define<T>(definition: SettingDefinition<T>): SettingDefinition<T> {

@@ -9,8 +9,10 @@ import type { JobLeaseRecords } from "../storage/database/job-lease-records.ts";
 import type { SettingsRecords } from "../storage/database/settings-records.ts";
 import type { UserRecords } from "../storage/database/user-records.ts";
 import type { BusinessHours } from "../audit/alerts/business-hours.ts";
+import type { AuditIpMode } from "./audit-ip-mode.ts";
 import {
   businessHoursOf,
+  RUNTIME_SETTINGS_KEY,
   runtimeSettings,
   storedOverridesFrom,
   storedSettingsFrom,
@@ -21,9 +23,6 @@ import { shownSettingValue } from "./setting-redaction.ts";
 import { parseSettingsPatch, type SettingsPatch } from "./settings-patch.ts";
 import { SettingsUpdateLock } from "./settings-update-lock.ts";
 
-/** The row of the settings table that holds the stored settings (a flat object of dotted keys). */
-export const RUNTIME_SETTINGS_KEY = "runtime";
-
 export interface SettingsServiceOptions {
   readonly records: SettingsRecords;
   readonly retention: Pick<AuditRetention, "days" | "legalHold" | "setDays">;
@@ -31,11 +30,17 @@ export interface SettingsServiceOptions {
   readonly users: Pick<UserRecords, "findById">;
   readonly leases: JobLeaseRecords;
   readonly clock: Clock;
+  /**
+   * This process's IP mode of new audit events: its fallback (PB_AUDIT_IP_MODE) is the default of
+   * `audit.ipMode`, and it is told of a change at once. Without it the default is `truncate`.
+   */
+  readonly ipMode?: Pick<AuditIpMode, "fallback" | "changed"> | undefined;
 }
 
 /**
  * Settings changed at run time (docs/settings.md): typed, checked, with defaults, read from the
  * database on every call (no cache: a change made by another process counts on its next read).
+ * The exception is `audit.ipMode`, which every request needs: `AuditIpMode` keeps it in memory.
  * Every change is audited: the stored settings as one `configuration`/`settings_changed` event
  * with `before` and `after` of the changed keys only (secrets as set/unset); retention days through
  * the audit retention, whose `audit`/`retention_changed` event is the one record of them.
@@ -46,6 +51,8 @@ export class SettingsService implements TwoFactorPolicy {
   readonly #users: SettingsServiceOptions["users"];
   readonly #clock: Clock;
   readonly #lock: SettingsUpdateLock;
+  readonly #ipMode: SettingsServiceOptions["ipMode"];
+  readonly #defaults: Partial<StoredSettings>;
 
   constructor(options: SettingsServiceOptions) {
     this.#records = options.records;
@@ -53,16 +60,23 @@ export class SettingsService implements TwoFactorPolicy {
     this.#users = options.users;
     this.#clock = options.clock;
     this.#lock = new SettingsUpdateLock({ leases: options.leases, clock: options.clock });
+    this.#ipMode = options.ipMode;
+    this.#defaults = options.ipMode === undefined ? {} : { "audit.ipMode": options.ipMode.fallback };
   }
 
   /** The whole document, every setting with its value or default. */
   async get(): Promise<RuntimeSettings> {
-    const [stored, days, legalHold] = await Promise.all([
-      this.#stored(),
+    const [document, days, legalHold] = await Promise.all([
+      this.#records.get(RUNTIME_SETTINGS_KEY),
       this.#retention.days(),
       this.#retention.legalHold(),
     ]);
-    return runtimeSettings(stored, { days, legalHold });
+    const ipModeSet = Object.hasOwn(storedOverridesFrom(document), "audit.ipMode");
+    return runtimeSettings(
+      storedSettingsFrom(document, this.#defaults),
+      { days, legalHold },
+      ipModeSet ? "setting" : "environment",
+    );
   }
 
   /** The alert rules' business hours: one read of one row. */
@@ -95,7 +109,7 @@ export class SettingsService implements TwoFactorPolicy {
 
   async #apply(patch: SettingsPatch, trail: AuditTrail): Promise<void> {
     const document = await this.#records.get(RUNTIME_SETTINGS_KEY);
-    const before = storedSettingsFrom(document);
+    const before = storedSettingsFrom(document, this.#defaults);
     const changed = (Object.keys(patch.stored) as StoredSettingKey[]).filter(
       (key) => !isDeepStrictEqual(before[key], patch.stored[key]),
     );
@@ -113,6 +127,8 @@ export class SettingsService implements TwoFactorPolicy {
     const after: StoredSettings = { ...before, ...patch.stored };
     const stored = { ...storedOverridesFrom(document), ...patch.stored };
     await this.#records.put(RUNTIME_SETTINGS_KEY, stored, this.#clock.now());
+    // Events recorded from now on in this process keep addresses the new way.
+    if (patch.stored["audit.ipMode"] !== undefined) this.#ipMode?.changed(patch.stored["audit.ipMode"]);
     await trail.record({
       event: "configuration",
       action: "settings_changed",
@@ -141,7 +157,7 @@ export class SettingsService implements TwoFactorPolicy {
   }
 
   async #stored(): Promise<StoredSettings> {
-    return storedSettingsFrom(await this.#records.get(RUNTIME_SETTINGS_KEY));
+    return storedSettingsFrom(await this.#records.get(RUNTIME_SETTINGS_KEY), this.#defaults);
   }
 }
 

@@ -508,6 +508,68 @@ describe.runIf(chromiumRequired())("the dashboard's admin screens in Chromium", 
     await inspectDashboard(page, "settings");
   }, 180_000);
 
+  it("changes what the audit log keeps of IP addresses, after the question, and not when cancelled", async () => {
+    await visit("Settings");
+    interface IpModeDoc {
+      audit: { ipMode: string; ipModeSource: string };
+    }
+    const ipMode = async (): Promise<IpModeDoc["audit"]> => {
+      const { audit } = (await adminApi<IpModeDoc>("GET", "/api/settings")).body;
+      return { ipMode: audit.ipMode, ipModeSource: audit.ipModeSource };
+    };
+    const before = await ipMode();
+    expect(before).toEqual({ ipMode: "truncate", ipModeSource: "environment" });
+    const panel = page.getByRole("region", { name: "IP addresses in the audit log" });
+    await panel.getByText("From PB_AUDIT_IP_MODE until set here.", { exact: false }).waitFor();
+    const group = panel.getByRole("group", { name: "IP mode" });
+    expect(await group.getByRole("radio").count()).toBe(4);
+    expect(await group.getByRole("radio", { name: /^Network only/ }).isChecked()).toBe(true);
+
+    // Saving the mode in force is refused at the field before anything is sent.
+    await panel.getByRole("button", { name: "Save IP mode" }).click();
+    await expect.poll(() => page.locator("#ip-mode-error").textContent()).toContain("Nothing changed");
+
+    // Chosen by keyboard, asked, cancelled: nothing changes.
+    await group.getByRole("radio", { name: /^Network only/ }).focus();
+    await page.keyboard.press("ArrowDown");
+    expect(await group.getByRole("radio", { name: /^Pseudonym/ }).isChecked()).toBe(true);
+    await panel.getByRole("button", { name: "Save IP mode" }).click();
+    await expect
+      .poll(() => page.getByRole("group", { name: "Confirm the IP mode" }).textContent())
+      .toContain('from "Network only" to "Pseudonym"');
+    await inspectDashboard(page, "settings-ip-mode-confirm");
+    await page
+      .getByRole("group", { name: "Confirm the IP mode" })
+      .getByRole("button", { name: "Cancel" })
+      .click();
+    expect(await group.getByRole("radio", { name: /^Network only/ }).isChecked()).toBe(true);
+    expect(await ipMode()).toEqual(before);
+
+    // Chosen again and confirmed: read back through the API.
+    await group.getByRole("radio", { name: /^Pseudonym/ }).check();
+    await panel.getByRole("button", { name: "Save IP mode" }).click();
+    await page.getByRole("button", { name: "Yes, change the IP mode" }).click();
+    await expect
+      .poll(() => panel.getByRole("status").textContent())
+      .toContain("New audit events now keep: pseudonym.");
+    expect(await ipMode()).toEqual({ ipMode: "hash", ipModeSource: "setting" });
+    await panel.getByText("Set here; it overrides PB_AUDIT_IP_MODE.", { exact: false }).waitFor();
+    expect(await group.getByRole("radio", { name: /^Pseudonym \(in force\)/ }).isChecked()).toBe(true);
+    await inspectDashboard(page, "settings-ip-mode");
+
+    // What the audit log recorded: the change, with before and after (once the search has it).
+    const changes = async (): Promise<unknown[]> =>
+      (
+        await adminApi<{ events: { details: unknown }[] }>(
+          "GET",
+          `/api/audit/events?q=${encodeURIComponent("action:settings_changed")}`,
+        )
+      ).body.events.map((event) => event.details);
+    await expect
+      .poll(changes)
+      .toContainEqual({ before: { "audit.ipMode": "truncate" }, after: { "audit.ipMode": "hash" } });
+  }, 180_000);
+
   it("adds an audit sink, sends a test event, pauses and resumes it", async () => {
     await visit("Sinks");
     const form = page.getByRole("form", { name: "Add a sink" });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { weekdays } from "../../audit/alerts/business-hours.ts";
+import { ipModes } from "../../settings/setting-definitions.ts";
 import type { SettingsService } from "../../settings/settings-service.ts";
 import { parseSettingsPatch, settingsPatchSchema } from "../../settings/settings-patch.ts";
 import type { TokenGuard } from "../middleware/require-token.ts";
@@ -29,6 +30,13 @@ const settingsSchema = z
       legalHold: legalHoldSchema.meta({
         description: "Read-only here: see /api/audit/retention/legal-hold.",
       }),
+      ipMode: z.enum(ipModes).meta({
+        description:
+          "What of a client's IP address new audit events keep: full, truncate (/24, /48), hash (keyed HMAC pseudonym), none. Until set, PB_AUDIT_IP_MODE; once set, the setting wins.",
+      }),
+      ipModeSource: z.enum(["setting", "environment"]).meta({
+        description: "Read-only: `setting` once audit.ipMode was set, else `environment` (PB_AUDIT_IP_MODE).",
+      }),
     }),
   })
   .meta({ id: "Settings", description: "The runtime settings (docs/settings.md)." });
@@ -42,7 +50,8 @@ export function settingsRoutes(deps: {
   const api = new ApiRouter({
     base: "/api/settings",
     tag: "Settings",
-    tagDescription: "Runtime settings: the two-factor policy, audit retention.",
+    tagDescription:
+      "Runtime settings: the two-factor policy, business hours, audit retention, the audit IP mode.",
     guard: deps.guard,
     maxJsonBytes: deps.maxJsonBytes,
   });

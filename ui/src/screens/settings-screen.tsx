@@ -1,20 +1,21 @@
 import { useState, type ReactNode } from "react";
-import type { Settings } from "../api/api-types.ts";
+import type { SettingsWithIpMode } from "../api/audit-ip-mode.ts";
 import { useSession } from "../api/session-context.ts";
 import { asProblem, useApiData } from "../api/use-api-data.ts";
 import { ConfirmBox } from "../components/confirm-box.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { BusinessHoursForm } from "./business-hours-form.tsx";
+import { IpModePanel } from "./ip-mode-panel.tsx";
 import { LegalHoldPanel } from "./legal-hold-panel.tsx";
 import { RetentionForm } from "./retention-form.tsx";
 
 /**
- * The runtime settings (docs/settings.md): the 2FA policy, business hours, audit retention and the
- * legal hold. Every change asks first; the API's refusals are shown at the field they are about.
+ * The runtime settings (docs/settings.md): the 2FA policy, business hours, audit retention, the
+ * legal hold and what of client IP addresses the audit log keeps. Every change asks first; the API's refusals are shown at the field they are about.
  */
 export function SettingsScreen(): ReactNode {
   const { api } = useSession();
-  const settings = useApiData<Settings>(api, "/api/settings");
+  const settings = useApiData<SettingsWithIpMode>(api, "/api/settings");
   return (
     <>
       <h1 tabIndex={-1}>Settings</h1>
@@ -29,6 +30,11 @@ export function SettingsScreen(): ReactNode {
               <RetentionForm current={data.audit.retentionDays} onSaved={settings.reload} />
             </section>
             <LegalHoldPanel hold={data.audit.legalHold} onChanged={settings.reload} />
+            <IpModePanel
+              current={data.audit.ipMode}
+              source={data.audit.ipModeSource}
+              onSaved={settings.reload}
+            />
           </div>
         )}
       </LoadState>
