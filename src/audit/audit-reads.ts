@@ -1,6 +1,7 @@
 import os from "node:os";
 import type { Kysely } from "kysely";
 import { PRODUCT_VERSION } from "../product-version.ts";
+import { AuditHistogramRecords } from "../storage/database/audit-histogram-records.ts";
 import { AuditCheckpointLookup } from "../storage/database/audit-checkpoint-lookup.ts";
 import { AuditSearchRecords } from "../storage/database/audit-search-records.ts";
 import type { Database } from "../storage/database/database-schema.ts";
@@ -9,6 +10,7 @@ import { AuditProofs } from "./audit-proofs.ts";
 import { AuditSearch } from "./audit-search.ts";
 import { AuditVerification } from "./audit-verification.ts";
 import { ipSearchKeys } from "./ip-privacy.ts";
+import { AuditHistogram } from "./search/audit-histogram.ts";
 import { packageBrokerProduct } from "./export/product-info.ts";
 import type { AuditRuntime } from "./open-audit.ts";
 import { RawIpReads } from "./privacy/raw-ip-reads.ts";
@@ -16,6 +18,8 @@ import { RawIpReads } from "./privacy/raw-ip-reads.ts";
 /** The read side of the audit log: search, export, proofs, verification, the checkpoint key. */
 export interface AuditReads {
   readonly search: AuditSearch;
+  /** The search's events counted over time. */
+  readonly histogram: AuditHistogram;
   /** Raw client addresses kept beside events (PB_AUDIT_RAW_IP_DAYS), read by admins only. */
   readonly rawIps: RawIpReads;
   readonly exporter: AuditExporter;
@@ -50,6 +54,9 @@ export function createAuditReads(
   });
   return {
     search: new AuditSearch(searchRecords),
+    histogram: new AuditHistogram(
+      new AuditHistogramRecords(db, ipSearchKeys(audit.ipHashKey), options.indexWaitMs),
+    ),
     rawIps: new RawIpReads(audit.rawIps, records),
     exporter: new AuditExporter({
       records: searchRecords,

@@ -24,6 +24,7 @@ const AUDITOR = { email: "audra@example.com", password: "granite meadow violin 6
 const EXPECTED_REFUSALS: readonly (readonly [number, RegExp])[] = [
   [401, /^\/api\/session$/],
   [400, /^\/api\/audit\/events$/],
+  [400, /^\/api\/audit\/histogram$/],
 ];
 
 interface ApiAlert {
@@ -228,6 +229,39 @@ describe.runIf(chromiumRequired())("the dashboard's insights in Chromium", () =>
     expect(await page.locator("#audit-query-error").count()).toBe(0);
     // The last bar holds the newest events: at least the one the keyboard started from.
     expect(await page.locator(".audit-table tbody tr").count()).toBeGreaterThan(0);
+  });
+
+  it("draws exactly the counts of GET /api/audit/histogram for the search", async () => {
+    const searchBox = page.getByRole("combobox", { name: "Search" });
+    // Not the audit log's own reads: those grow with every request this test makes.
+    await searchBox.fill("-event:audit");
+    await searchBox.press("Enter");
+    await settled(page);
+    const coverage = page.getByTestId("histogram-coverage");
+    await coverage.waitFor();
+    const from = (await coverage.getAttribute("data-from")) ?? "";
+    const to = (await coverage.getAttribute("data-to")) ?? "";
+    const params = new URLSearchParams({ q: "-event:audit", buckets: "60", from, to });
+    const answer = (await (await admin.get(`/api/audit/histogram?${params.toString()}`)).json()) as {
+      total: number;
+      bucketSeconds: number;
+      buckets: { start: string; count: number }[];
+    };
+    expect(answer.total).toBeGreaterThan(0);
+    const cells = await page.getByTestId("histogram-table").locator("tbody td").allTextContents();
+    expect(cells.map(Number)).toEqual(answer.buckets.map((bucket) => bucket.count));
+    expect(Number(/Counts all (\d+) events/.exec((await coverage.textContent()) ?? "")?.[1])).toBe(
+      answer.total,
+    );
+    const rects = page.getByTestId("audit-histogram").locator("rect[data-count]");
+    const bars: [string | null, number][] = [];
+    for (let index = 0; index < (await rects.count()); index += 1) {
+      const rect = rects.nth(index);
+      bars.push([await rect.getAttribute("data-start"), Number(await rect.getAttribute("data-count"))]);
+    }
+    expect(bars).toEqual(
+      answer.buckets.filter((bucket) => bucket.count > 0).map((bucket) => [bucket.start, bucket.count]),
+    );
   });
 
   it("says so when the search is refused or matches nothing, instead of drawing a chart", async () => {

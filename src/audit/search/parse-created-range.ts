@@ -66,6 +66,17 @@ export function parseCreatedRange(value: Value): QueryNode {
   };
 }
 
+/**
+ * One instant written as `created:` takes it (`YYYY-MM-DD` is its midnight UTC, a time needs a zone),
+ * as epoch milliseconds; years 0000 to 9999. Errors point into `text` (position 0 is its start).
+ */
+export function parseInstant(text: string): number {
+  const ms = parseSpan(text, 0).start;
+  if (ms < MIN_MS || ms >= END_MS)
+    throw AuditQueryError.at(0, "date out of range", "years 0000 to 9999 (UTC)");
+  return ms;
+}
+
 function parseSpan(text: string, position: number): Span {
   const date = DATE.exec(text);
   if (date !== null) {

@@ -3,6 +3,7 @@ import type { AuditDetails, AuditTarget } from "../../audit/audit-event.ts";
 import type { AuditProofs } from "../../audit/audit-proofs.ts";
 import type { AuditExporter } from "../../audit/audit-export.ts";
 import type { AuditSearch } from "../../audit/audit-search.ts";
+import type { AuditHistogram } from "../../audit/search/audit-histogram.ts";
 import type { RawIpReads } from "../../audit/privacy/raw-ip-reads.ts";
 import type { AuditVerification } from "../../audit/audit-verification.ts";
 import { DomainError, invalidInput } from "../../errors/domain-error.ts";
@@ -14,6 +15,8 @@ import {
   consistencyProofSchema,
   consistencyQuerySchema,
   exportQuerySchema,
+  histogramQuerySchema,
+  histogramSchema,
   inclusionProofSchema,
   proofQuerySchema,
   rawIpSchema,
@@ -25,6 +28,7 @@ import {
 export interface AuditRoutesDeps {
   readonly guard: TokenGuard;
   readonly search: AuditSearch;
+  readonly histogram: AuditHistogram;
   readonly exporter: AuditExporter;
   readonly rawIps: RawIpReads;
   readonly proofs: AuditProofs;
@@ -96,7 +100,7 @@ export function auditNoteRoutes(deps: AuditRoutesDeps): ApiRouter {
 }
 
 /**
- * /api/audit: search, export, proofs and verification (`audit:read`; raw addresses
+ * /api/audit: search, histogram, export, proofs and verification (`audit:read`; raw addresses
  * `audit:raw-ip`). Every read (also a refused one: bad parameters, unknown event) is itself an
  * `audit` event on the request's trail, committed before the response is sent. The query
  * parameters are checked by the services, not by the operations' schemas, so that a refused read
@@ -143,6 +147,32 @@ export function auditApiRoutes(deps: AuditRoutesDeps): ApiRouter {
         c.header("link", `<${next.pathname}${next.search}>; rel="next"`);
       }
       return c.json({ events: page.events, next_cursor: page.nextCursor });
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/histogram",
+      operationId: "getAuditHistogram",
+      summary: "Count a search's events over time",
+      description:
+        "Exact counts per bucket of a round width (1 s to weeks, aligned to UTC), for the same events as `GET /api/audit/events` with the same `q`.",
+      access: "audit:read",
+      query: histogramQuerySchema,
+      responses: {
+        200: { description: "The counts, oldest bucket first.", schema: histogramSchema },
+        503: problemResponse("The search index is still catching up (Retry-After says when to retry)."),
+      },
+    },
+    async (c, { query }) => {
+      const result = await deps.histogram.countAndRecord(c.get("audit"), {
+        q: query.q ?? "",
+        ...(query.buckets === undefined ? {} : { buckets: query.buckets }),
+        ...(query.from === undefined ? {} : { from: query.from }),
+        ...(query.to === undefined ? {} : { to: query.to }),
+      });
+      return c.json(result, 200, { "cache-control": "no-store" });
     },
   );
 

@@ -22,6 +22,37 @@ export const searchPageSchema = z.object({
   next_cursor: z.string().nullable().meta({ description: "The next page's cursor; null on the last." }),
 });
 
+export const histogramQuerySchema = z.object({
+  q: z.string().optional().meta({ description: "A query (docs/audit-search.md); empty: every event." }),
+  buckets: z.string().optional().meta({ description: "At most this many buckets, 1-500 (default 60)." }),
+  from: z.string().optional().meta({
+    description:
+      "Start of the range, inclusive (`YYYY-MM-DD` or a time with a zone); default: the first match.",
+  }),
+  to: z.string().optional().meta({
+    description: "End of the range, exclusive; default: just after the last match.",
+  }),
+});
+
+export const histogramSchema = z
+  .object({
+    from: instantSchema
+      .nullable()
+      .meta({ description: "Start of the range counted; null: nothing matched." }),
+    to: z.string().nullable().meta({ description: "End of the range counted (exclusive), ISO 8601." }),
+    bucketSeconds: z.number().int().nullable().meta({ description: "Seconds per bucket; null: no bucket." }),
+    total: z.number().int().meta({ description: "Events counted in the range." }),
+    buckets: z.array(
+      z.object({
+        start: z
+          .string()
+          .meta({ description: "The bucket's start (ISO 8601); it ends where the next starts." }),
+        count: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: "AuditHistogram", description: "A search's events counted over time." });
+
 export const exportQuerySchema = z.object({
   format: z.string().optional().meta({
     description:

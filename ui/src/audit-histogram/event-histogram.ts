@@ -1,24 +1,9 @@
+import type { AuditHistogramResponse } from "../api/audit-histogram-types.ts";
+
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-/** Bin widths the histogram picks from, the narrowest that keeps the bins at `maxBins` or fewer. */
-const WIDTHS = [
-  SECOND,
-  5 * SECOND,
-  15 * SECOND,
-  30 * SECOND,
-  MINUTE,
-  5 * MINUTE,
-  15 * MINUTE,
-  HOUR,
-  3 * HOUR,
-  6 * HOUR,
-  12 * HOUR,
-  DAY,
-  7 * DAY,
-  30 * DAY,
-];
 
 export interface HistogramBin {
   /** First millisecond of the bin (UTC epoch milliseconds). */
@@ -36,34 +21,16 @@ export interface EventHistogram {
 }
 
 /**
- * Counts events per interval, oldest bin first: bins of the narrowest width from the ladder (one
- * second up to thirty days) that keeps their number at or below `maxBins`, aligned to UTC (a day's
- * bin starts at midnight UTC). Timestamps that do not parse are left out.
+ * The server's counts (`GET /api/audit/histogram`) as bins, oldest first: each bin ends where the
+ * next begins. Empty when the answer has no buckets (nothing matched).
  */
-export function eventHistogram(timestamps: readonly string[], maxBins = 48): EventHistogram {
-  const times = timestamps.map((value) => Date.parse(value)).filter((time) => Number.isFinite(time));
-  if (times.length === 0) return { bins: [], width: DAY, total: 0 };
-  const oldest = times.reduce((low, time) => Math.min(low, time));
-  const newest = times.reduce((high, time) => Math.max(high, time));
-  const limit = Math.max(1, Math.floor(maxBins));
-  const binsAt = (width: number): number => Math.floor(newest / width) - Math.floor(oldest / width) + 1;
-  let width = WIDTHS.find((candidate) => binsAt(candidate) <= limit) ?? 30 * DAY;
-  while (binsAt(width) > limit) width += 30 * DAY;
-  const first = Math.floor(oldest / width) * width;
-  const counts = Array.from({ length: binsAt(width) }, () => 0);
-  for (const time of times) {
-    const index = Math.floor((time - first) / width);
-    counts[index] = (counts[index] ?? 0) + 1;
-  }
-  return {
-    bins: counts.map((count, index) => ({
-      start: first + index * width,
-      end: first + (index + 1) * width,
-      count,
-    })),
-    width,
-    total: times.length,
-  };
+export function histogramFromCounts(answer: AuditHistogramResponse): EventHistogram {
+  const width = answer.bucketSeconds === null ? DAY : answer.bucketSeconds * SECOND;
+  const bins = answer.buckets.map((bucket) => {
+    const start = Date.parse(bucket.start);
+    return { start, end: start + width, count: bucket.count };
+  });
+  return { bins, width, total: answer.total };
 }
 
 /**

@@ -1,27 +1,26 @@
 import { useEffect, useId, useMemo, useState, type PointerEvent, type ReactNode } from "react";
-import type { AuditEnvelopePage } from "../api/audit-types.ts";
+import type { AuditHistogramResponse } from "../api/audit-histogram-types.ts";
 import { useSession } from "../api/session-context.ts";
 import { asProblem } from "../api/use-api-data.ts";
 import { setQualifier } from "../audit-query/query-terms.ts";
-import { binLabel, brushedCreated, eventHistogram } from "../audit-histogram/event-histogram.ts";
+import { binLabel, brushedCreated, histogramFromCounts } from "../audit-histogram/event-histogram.ts";
 import { readableCeiling } from "../components/download-bars.ts";
 
-/** The histogram reads at most this many pages of this many events: the newest 5,000 of a search. */
-export const HISTOGRAM_PAGES = 5;
-export const HISTOGRAM_PAGE_SIZE = 1000;
+/** At most this many bars: the server picks the narrowest round width that keeps to it. */
+export const HISTOGRAM_BUCKETS = 60;
 const WIDTH = 720;
 const HEIGHT = 160;
 
 type Counted =
   | { readonly status: "loading" }
   | { readonly status: "error"; readonly detail: string }
-  | { readonly status: "ready"; readonly timestamps: readonly string[]; readonly complete: boolean };
+  | { readonly status: "ready"; readonly answer: AuditHistogramResponse };
 
 /**
- * The events of a search over time, as an SVG bar chart counted in the browser from the newest
- * pages of the search (the API has no counting endpoint; the text says which events are counted).
- * A range of bars is chosen by dragging across the chart or with the two range inputs, and narrows
- * the search with a `created:` term. Mount it anew (a `key`) for each search.
+ * The events of a search over time, as an SVG bar chart of exact counts the server makes for the
+ * whole search (`GET /api/audit/histogram`). A range of bars is chosen by dragging across the
+ * chart or with the two range inputs, and narrows the search with a `created:` term. Mount it anew
+ * (a `key`) for each search.
  */
 export function AuditHistogram(props: {
   readonly query: string;
@@ -33,25 +32,11 @@ export function AuditHistogram(props: {
 
   useEffect(() => {
     const controller = new AbortController();
-    void (async () => {
-      const timestamps: string[] = [];
-      let cursor: string | null = null;
-      for (let page = 0; page < HISTOGRAM_PAGES; page++) {
-        const params = new URLSearchParams({ limit: String(HISTOGRAM_PAGE_SIZE) });
-        if (query !== "") params.set("q", query);
-        if (cursor !== null) params.set("cursor", cursor);
-        const answer: AuditEnvelopePage = await api.get<AuditEnvelopePage>(
-          `/api/audit/events?${params.toString()}`,
-          controller.signal,
-        );
-        for (const event of answer.events) timestamps.push(event.timestamp);
-        cursor = answer.next_cursor;
-        if (cursor === null) break;
-      }
-      return { timestamps, complete: cursor === null };
-    })().then(
-      (result) => {
-        setCounted({ status: "ready", ...result });
+    const params = new URLSearchParams({ buckets: String(HISTOGRAM_BUCKETS) });
+    if (query !== "") params.set("q", query);
+    api.get<AuditHistogramResponse>(`/api/audit/histogram?${params.toString()}`, controller.signal).then(
+      (answer) => {
+        setCounted({ status: "ready", answer });
       },
       (error: unknown) => {
         if (!controller.signal.aborted) setCounted({ status: "error", detail: asProblem(error).detail });
@@ -70,18 +55,18 @@ export function AuditHistogram(props: {
     );
   if (counted.status === "error")
     return <p className="hint">The events over time could not be counted: {counted.detail}</p>;
-  if (counted.timestamps.length === 0) return <p className="hint">No event to count.</p>;
-  return <HistogramChart {...props} timestamps={counted.timestamps} complete={counted.complete} />;
+  if (counted.answer.total === 0 || counted.answer.buckets.length === 0)
+    return <p className="hint">No event to count.</p>;
+  return <HistogramChart {...props} answer={counted.answer} />;
 }
 
 function HistogramChart(props: {
   readonly query: string;
   readonly onNarrow: (query: string) => void;
-  readonly timestamps: readonly string[];
-  readonly complete: boolean;
+  readonly answer: AuditHistogramResponse;
 }): ReactNode {
   const id = useId();
-  const histogram = useMemo(() => eventHistogram(props.timestamps), [props.timestamps]);
+  const histogram = useMemo(() => histogramFromCounts(props.answer), [props.answer]);
   const { bins } = histogram;
   const last = bins.length - 1;
   const [from, setFrom] = useState(0);
@@ -112,10 +97,13 @@ function HistogramChart(props: {
 
   return (
     <div className="audit-histogram">
-      <p className="hint" data-testid="histogram-coverage">
-        {props.complete
-          ? `Counts all ${String(histogram.total)} events of this search, from ${firstLabel} to ${lastLabel}.`
-          : `Counts only the newest ${String(histogram.total)} events of this search, from ${firstLabel} to ${lastLabel}; older events are not counted.`}
+      <p
+        className="hint"
+        data-testid="histogram-coverage"
+        data-from={props.answer.from ?? ""}
+        data-to={props.answer.to ?? ""}
+      >
+        {`Counts all ${String(histogram.total)} events of this search, from ${firstLabel} to ${lastLabel}.`}
       </p>
       <svg
         className="histogram-svg"
