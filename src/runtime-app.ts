@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { createAuditReads } from "./audit/audit-reads.ts";
+import { DownloadOverview } from "./catalog/download-overview.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { createApp } from "./http/create-app.ts";
 import type { Logger } from "./observability/logger.ts";
@@ -7,6 +8,7 @@ import { createMetricsRegistry } from "./observability/metrics.ts";
 import { MetricsScrape } from "./observability/metrics-scrape.ts";
 import type { ProcessSnapshot } from "./observability/process-metrics.ts";
 import { AuditSearchIndex } from "./storage/database/audit-search-index.ts";
+import { InstallOverviewRecords } from "./storage/database/install-overview-records.ts";
 import { SyncRunRecords } from "./storage/database/sync-run-records.ts";
 import { LIMITS, type Runtime } from "./runtime.ts";
 
@@ -45,6 +47,8 @@ export function createRuntimeApp(
     installs: runtime.installs,
     packages: runtime.packages,
     packageBrowser: runtime.packageBrowser,
+    downloadOverview: new DownloadOverview({ records: new InstallOverviewRecords(db), clock: runtime.clock }),
+    packageReadme: runtime.packageReadme,
     repositories: runtime.repositories,
     auditedRepositories: runtime.auditedRepositories,
     upstreams: runtime.proxy,

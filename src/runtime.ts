@@ -25,6 +25,7 @@ import { CatalogReader } from "./catalog/catalog-reader.ts";
 import { DistReader } from "./catalog/dist-reader.ts";
 import { InstallRecorder } from "./catalog/install-recorder.ts";
 import { PackageBrowser } from "./catalog/package-browser.ts";
+import { PackageReadme } from "./catalog/package-readme.ts";
 import { PackageDeletion } from "./catalog/package-deletion.ts";
 import { PackageUpload } from "./catalog/package-upload.ts";
 import { systemClock, type Clock } from "./clock/clock.ts";
@@ -103,6 +104,8 @@ export interface Runtime {
   readonly packages: AuditedPackages;
   /** Package lists, versions and download counts, filtered by the caller's grant. */
   readonly packageBrowser: PackageBrowser;
+  /** A package version's README, read from its stored dist. */
+  readonly packageReadme: PackageReadme;
   readonly repositories: RepositoryService;
   /** Composer upstreams: lazy mirroring, their health and integrity conflicts (docs/proxy.md). */
   readonly proxy: ComposerProxy;
@@ -334,6 +337,12 @@ export async function openRuntime(
       dists: new DistReader({ records: catalogRecords, blobs, proxy }),
       installs: new InstallRecorder({ catalog: catalogRecords, counts: installCounts, clock }),
       packageBrowser: new PackageBrowser({ catalog: catalogRecords, installs: installCounts, clock }),
+      packageReadme: new PackageReadme({
+        catalog: catalogRecords,
+        blobs,
+        proxy: { records: new ProxyRecords(db), repositories: repositoryRecords },
+        limits: { maxEntries: LIMITS.maxArchiveEntries },
+      }),
       packages: new AuditedPackages({
         uploads,
         deletion: new PackageDeletion({ records: catalogRecords, blobs, clock }),

@@ -326,14 +326,18 @@ function visibleName(grant: AccessGrant, name: string): string {
 }
 
 /** Of versions sorted newest first: the newest stable one. */
-function latestStable<T extends VersionSummary>(newestFirst: readonly T[]): T | undefined {
+function latestStable<T extends Pick<VersionSummary, "isDev" | "versionNormalized">>(
+  newestFirst: readonly T[],
+): T | undefined {
   return newestFirst.find(
     (version) => !version.isDev && parseStability(version.versionNormalized) === "stable",
   );
 }
 
 /** Of versions sorted newest first: the newest stable one, else the newest release, else the newest. */
-function describedBy<T extends VersionSummary>(newestFirst: readonly T[]): T | undefined {
+export function describedBy<T extends Pick<VersionSummary, "isDev" | "versionNormalized">>(
+  newestFirst: readonly T[],
+): T | undefined {
   return latestStable(newestFirst) ?? newestFirst.find((version) => !version.isDev) ?? newestFirst[0];
 }
 

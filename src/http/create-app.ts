@@ -18,7 +18,9 @@ import type { AuditedPackages } from "../catalog/audited-packages.ts";
 import type { CatalogReader } from "../catalog/catalog-reader.ts";
 import type { DistReader } from "../catalog/dist-reader.ts";
 import type { InstallRecorder } from "../catalog/install-recorder.ts";
+import type { DownloadOverview } from "../catalog/download-overview.ts";
 import type { PackageBrowser } from "../catalog/package-browser.ts";
+import type { PackageReadme } from "../catalog/package-readme.ts";
 import { notFound } from "../errors/domain-error.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { MetricsExposition } from "../observability/metrics-scrape.ts";
@@ -31,6 +33,7 @@ import { auditSinkRoutes } from "./api/audit-sink-routes.ts";
 import { alertRoutes } from "./api/alert-routes.ts";
 import { jobRoutes } from "./api/job-routes.ts";
 import { auditApiRoutes, auditNoteRoutes } from "./api/audit-routes.ts";
+import { downloadRoutes } from "./api/download-routes.ts";
 import { packageRoutes } from "./api/package-routes.ts";
 import { repositoryRoutes } from "./api/repository-routes.ts";
 import { tokenRoutes } from "./api/token-routes.ts";
@@ -81,6 +84,10 @@ export interface AppDeps {
   readonly packages: AuditedPackages;
   /** Package lists, versions and download counts (/api/packages). */
   readonly packageBrowser: PackageBrowser;
+  /** Installs over time across the catalog (/api/downloads). */
+  readonly downloadOverview: DownloadOverview;
+  /** A package version's README (/api/packages/{vendor}/{project}/readme). */
+  readonly packageReadme: PackageReadme;
   readonly repositories: RepositoryService;
   readonly auditedRepositories: AuditedRepositories;
   /** Composer upstreams' health and integrity conflicts (/api/repositories/{id}). */
@@ -162,9 +169,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       guard,
       packages: deps.packages,
       browser: deps.packageBrowser,
+      readme: deps.packageReadme,
       maxUploadBytes,
       maxJsonBytes,
     }),
+    downloadRoutes({ guard, downloads: deps.downloadOverview, maxJsonBytes }),
     auditApiRoutes({ guard, ...deps.auditReads }),
     auditRetentionRoutes({ guard, retention: deps.auditRetention, maxJsonBytes }),
     auditSinkRoutes({ guard, sinks: deps.auditSinks, maxJsonBytes }),

@@ -21,7 +21,32 @@ const EXPECTED_REFUSALS: readonly (readonly [number, RegExp])[] = [
   [404, /^\/api\/packages\/acme\/does-not-exist$/],
   [404, /^\/api\/packages\/acme\/widgets\.$/],
   [404, /^\/ui\/packages\/acme\/Not%20A%20Name$/],
+  // Versions without a README (ReadmeNotFound), which the README panel shows as such.
+  [404, /^\/api\/packages\/(acme\/widgets|my\.vendor\/some_lib)\/readme$/],
 ];
+
+/** The README of acme/widgets 1.1.0: what the package page must show, and a link it must not. */
+const WIDGETS_README = [
+  "# Acme Widgets",
+  "",
+  "Widgets for *every* project.",
+  "",
+  "- gears included",
+  "- [documentation](https://example.com/docs)",
+  "- [click me](javascript:alert(document.domain))",
+  "",
+  "```php",
+  "$widget = new Widget('<b>');",
+  "```",
+  "",
+  "| Size | Price |",
+  "|------|------:|",
+  "| S    | 1     |",
+  "| XL   | 12    |",
+  "",
+  '<img src="x" onerror="alert(1)">',
+  "",
+].join("\n");
 
 interface PackageDetails {
   readonly versions: readonly { readonly version: string }[];
@@ -121,25 +146,37 @@ describe.runIf(chromiumRequired())("the dashboard's package screens in Chromium"
     });
     expect(token.status).toBe(201);
     const bearer = { authorization: `Bearer ${token.body.token}` };
-    async function publish(name: string, version: string, composer: object = {}): Promise<void> {
+    async function publish(
+      name: string,
+      version: string,
+      composer: object = {},
+      files?: Record<string, string>,
+    ): Promise<void> {
       const response = await fetch(`${server.url}/api/packages/upload`, {
         method: "POST",
         headers: { ...bearer, "content-type": "application/zip" },
-        body: new Uint8Array(packageZip(name, version, { composer })),
+        body: new Uint8Array(
+          packageZip(name, version, { composer, ...(files === undefined ? {} : { files }) }),
+        ),
       });
       expect(response.status, `${name} ${version}`).toBe(201);
     }
     await publish("acme/gears", "1.0.0");
     await publish("acme/widgets", "1.0.0", { require: { php: ">=8.1" } });
-    await publish("acme/widgets", "1.1.0", {
-      license: "MIT",
-      require: { php: ">=8.2", "acme/gears": "^1.0" },
-      "require-dev": { "phpunit/phpunit": "^11.0" },
-      conflict: { "acme/old-widgets": "<2.0" },
-      replace: { "acme/widget-core": "self.version" },
-      provide: { "psr/widget-implementation": "1.0" },
-      suggest: { "ext-intl": "for localised widget names" },
-    });
+    await publish(
+      "acme/widgets",
+      "1.1.0",
+      {
+        license: "MIT",
+        require: { php: ">=8.2", "acme/gears": "^1.0" },
+        "require-dev": { "phpunit/phpunit": "^11.0" },
+        conflict: { "acme/old-widgets": "<2.0" },
+        replace: { "acme/widget-core": "self.version" },
+        provide: { "psr/widget-implementation": "1.0" },
+        suggest: { "ext-intl": "for localised widget names" },
+      },
+      { "README.md": WIDGETS_README, "src/Widget.php": "<?php\n" },
+    );
     await publish("acme/widgets", "2.0.0-beta1");
     await publish("my.vendor/some_lib", "0.3.0");
     for (let index = 0; index < FILLERS; index += 1) {
@@ -301,6 +338,47 @@ describe.runIf(chromiumRequired())("the dashboard's package screens in Chromium"
       await expect.poll(() => heading()).toBe("Packages");
     },
   );
+
+  it("shows the README of the described version as safe Markdown, and a version without one", async () => {
+    const dialogs: string[] = [];
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.goto(`${server.url}/ui/packages/acme/widgets`);
+    await expect.poll(() => heading()).toBe("acme/widgets");
+    await settled();
+    const readme = page.getByTestId("package-readme");
+    // The README's "#" sits under the page's h1 and the panel's h2.
+    expect(await readme.getByRole("heading", { level: 3, name: "Acme Widgets" }).count()).toBe(1);
+    expect(await readme.locator("em").textContent()).toBe("every");
+    expect(await readme.locator("li").allTextContents()).toEqual([
+      "gears included",
+      "documentation",
+      "click me",
+    ]);
+    expect(await readme.locator("pre.md-code code").textContent()).toBe("$widget = new Widget('<b>');");
+    const table = readme.getByRole("table");
+    expect(await table.locator("th").allTextContents()).toEqual(["Size", "Price"]);
+    expect(await table.locator("tbody td").allTextContents()).toEqual(["S", "1", "XL", "12"]);
+    // Only the web link is a link; the javascript: one is text, and the raw HTML is shown as text.
+    const docs = readme.getByRole("link", { name: "documentation" });
+    expect(await docs.getAttribute("href")).toBe("https://example.com/docs");
+    expect(await docs.getAttribute("rel")).toBe("noopener noreferrer nofollow");
+    expect(await docs.getAttribute("target")).toBe("_blank");
+    expect(await readme.getByRole("link", { name: "click me" }).count()).toBe(0);
+    expect(await readme.locator('[href^="javascript"], img, script').count()).toBe(0);
+    expect(await readme.getByText('<img src="x" onerror="alert(1)">').count()).toBe(1);
+    await readme.getByText("click me").click();
+    expect(new URL(page.url()).pathname).toBe("/ui/packages/acme/widgets");
+    await inspectDashboard(page, "package-readme");
+
+    // Another version, without a README.
+    await page.getByLabel("README version").selectOption({ label: "1.0.0" });
+    await expect.poll(() => readme.locator(".state-empty").textContent()).toBe("This version has no README.");
+    await inspectDashboard(page, "package-readme-none");
+    expect(dialogs).toEqual([]);
+  });
 
   it("opens a package's page by its address, and answers an unknown one with the API's refusal", async () => {
     // Composer names may hold dots and underscores: the page loads from its address alone.

@@ -42,7 +42,8 @@ interface AxeViolation {
  * The dashboard in a real Chromium against a real `package-broker serve` with a fresh data dir:
  * first-run setup from the printed link, sign-in, turning on two-factor authentication, signing
  * in again with the TOTP code, a token created on the tokens screen and used to publish a package
- * that the overview then counts, navigation, sign-out. Every page is under the strict CSP and
+ * that the overview then counts and to report installs that its downloads chart then shows,
+ * navigation, sign-out. Every page is under the strict CSP and
  * must log no error and no CSP violation; every screen is photographed at 375 and 1,440 px and
  * checked with axe-core (no serious or critical violation).
  */
@@ -220,6 +221,46 @@ describe.runIf(chromiumRequired())("the dashboard in Chromium", () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" }).click();
     await expect.poll(heading).toBe("Overview");
     await expect.poll(() => page.getByTestId("package-count").textContent()).toBe("1");
+    // No install yet; then two reported as Composer does, and the chart's table holds the API's numbers.
+    const downloadsPanel = page.getByRole("region", { name: "Downloads", exact: true });
+    await downloadsPanel.locator(".state-loading").waitFor({ state: "detached" });
+    expect(await downloadsPanel.getByText("No installs reported yet.").count()).toBe(1);
+    const notified = await fetch(`${server.url}/downloads`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${tokenSecret}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        downloads: [
+          { name: "acme/widgets", version: "1.0.0.0" },
+          { name: "acme/widgets", version: "1.0.0.0" },
+        ],
+      }),
+    });
+    expect(notified.status).toBeLessThan(300);
+    await page.reload();
+    await expect.poll(heading).toBe("Overview");
+    const chartTable = downloadsPanel.getByTestId("downloads-table");
+    await expect.poll(() => chartTable.locator("tbody tr").count()).toBe(30);
+    const downloads = (await (await page.request.get(`${server.url}/api/downloads?days=30`)).json()) as {
+      total: number;
+      periodTotal: number;
+      daily: { day: string; count: number }[];
+      top: { name: string; periodTotal: number }[];
+    };
+    expect(downloads).toMatchObject({
+      total: 2,
+      periodTotal: 2,
+      top: [{ name: "acme/widgets", periodTotal: 2 }],
+    });
+    const days = await chartTable.locator("tbody th").allTextContents();
+    const counts = await chartTable.locator("tbody td").allTextContents();
+    expect(days.map((day, index) => ({ day, count: Number(counts[index]) }))).toEqual(downloads.daily);
+    expect(await downloadsPanel.getByTestId("downloads-period-total").textContent()).toBe("2");
+    expect(await downloadsPanel.getByTestId("downloads-total").textContent()).toBe("2");
+    expect(await downloadsPanel.locator(".chart-bar").count()).toBe(1);
+    expect(await page.getByRole("img", { name: /^Installs per day of all packages/ }).count()).toBe(1);
+    const top = page.getByTestId("top-packages").locator("li");
+    expect(await top.locator("a").allTextContents()).toEqual(["acme/widgets"]);
+    expect(await top.first().textContent()).toContain("2 installs");
     await page.getByRole("button", { name: "Verify the whole log" }).click();
     await expect.poll(() => page.getByTestId("audit-verified").count()).toBe(1);
     // The open alerts the API reports (the rules may have fired on this run's sign-ins), and no others.

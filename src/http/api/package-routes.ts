@@ -1,5 +1,6 @@
 import type { AuditedPackages } from "../../catalog/audited-packages.ts";
 import type { PackageBrowser } from "../../catalog/package-browser.ts";
+import type { PackageReadme } from "../../catalog/package-readme.ts";
 import { DomainError } from "../../errors/domain-error.ts";
 import type { TokenGuard } from "../middleware/require-token.ts";
 import { ApiRouter } from "../openapi/api-router.ts";
@@ -12,6 +13,8 @@ import {
   packageDownloadsQuerySchema,
   packageDownloadsSchema,
   packageListSchema,
+  packageReadmeQuerySchema,
+  packageReadmeSchema,
   uploadedVersionSchema,
 } from "./package-schemas.ts";
 
@@ -27,6 +30,7 @@ export function packageRoutes(deps: {
   guard: TokenGuard;
   packages: AuditedPackages;
   browser: PackageBrowser;
+  readme: PackageReadme;
   maxUploadBytes: number;
   maxJsonBytes: number;
 }): ApiRouter {
@@ -105,6 +109,32 @@ export function packageRoutes(deps: {
       c.json(
         await deps.browser.downloads(c.get("grant"), `${params.vendor}/${params.project}`, {
           ...(query.days === undefined ? {} : { days: query.days }),
+          ...(query.version === undefined ? {} : { version: query.version }),
+        }),
+      ),
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/:vendor/:project/readme",
+      operationId: "getPackageReadme",
+      summary: "A version's README",
+      description:
+        "Read from the version's stored dist: README.md, README.markdown, README or README.txt (any case, Markdown first) at the archive's root or inside its single top-level directory. A proxied version's dist is stored only once Composer downloaded it through the broker; until then the answer is a 404 ReadmeNotAvailable (nothing is fetched from the upstream for this). A package outside the token's patterns is a 404, like a missing one.",
+      access: "packages:read",
+      params: PACKAGE,
+      query: packageReadmeQuerySchema,
+      responses: {
+        200: { description: "The README.", schema: packageReadmeSchema },
+        404: problemResponse(
+          "No such package or version (PackageNotFound, VersionNotFound), the version has no README (ReadmeNotFound), its dist is not stored (ReadmeNotAvailable) or its README cannot be read (ReadmeUnreadable).",
+        ),
+      },
+    },
+    async (c, { params, query }) =>
+      c.json(
+        await deps.readme.read(c.get("grant"), `${params.vendor}/${params.project}`, {
           ...(query.version === undefined ? {} : { version: query.version }),
         }),
       ),

@@ -154,3 +154,26 @@ export const packageDownloadsSchema = z
       .meta({ description: "One entry per UTC day, oldest first, days without installs included." }),
   })
   .meta({ id: "PackageDownloads", description: "Installs reported by Composer, per UTC day." });
+
+export const packageReadmeQuerySchema = z.object({
+  version: z.string().max(255, "must be at most 255 characters").optional().meta({
+    description:
+      "The version, as published (`1.2.0`) or normalized (`1.2.0.0`); default: the package's newest stable version, else its newest release, else its newest version (the package's `latest`).",
+  }),
+});
+
+export const packageReadmeSchema = z
+  .object({
+    name: z.string(),
+    version: z.string().meta({ description: "The version, as published." }),
+    path: z.string().meta({ description: "The README's path in the dist archive." }),
+    format: z
+      .enum(["markdown", "text"])
+      .meta({ description: "`markdown` for README.md and README.markdown." }),
+    content: z.string().meta({
+      description:
+        "The README as UTF-8 text (bytes that are not UTF-8 become U+FFFD), at most 512 KiB of it.",
+    }),
+    truncated: z.boolean().meta({ description: "True when the README is longer and `content` was cut." }),
+  })
+  .meta({ id: "PackageReadme", description: "A package version's README, read from its stored dist." });

@@ -7,11 +7,11 @@ import { DateText } from "../components/date-text.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { TableScroll } from "../components/table-scroll.tsx";
 import { JobsPanel } from "./jobs-panel.tsx";
-import { TopPackagesPanel } from "./top-packages-panel.tsx";
+import { DownloadPanels } from "./download-panels.tsx";
 import "./package-screens.css";
 
 /**
- * The overview: packages, versions and downloads, and the most installed packages; the sync
+ * The overview: packages and versions; downloads over time and the most installed packages; the sync
  * status of every repository; open alerts; the audit log's verification and latest checkpoint;
  * the background jobs. Each part only for a role allowed to read it.
  */
@@ -23,7 +23,7 @@ export function OverviewScreen(): ReactNode {
       <h1 tabIndex={-1}>Overview</h1>
       <div className="panels">
         {roleAllows(role, "packages:read") ? <PackagesPanel /> : null}
-        {roleAllows(role, "packages:read") ? <TopPackagesPanel /> : null}
+        {roleAllows(role, "packages:read") ? <DownloadPanels /> : null}
         {roleAllows(role, "audit:read") ? <AuditHealthPanel /> : null}
         {roleAllows(role, "repositories:read") ? <RepositoriesPanel /> : null}
         {roleAllows(role, "audit:read") ? <AlertsPanel /> : null}
@@ -48,7 +48,6 @@ function PackagesPanel(): ReactNode {
         {(page) => {
           const more = page.next_cursor === null ? "" : "+";
           const versions = page.packages.reduce((sum, item) => sum + item.versionCount, 0);
-          const downloads = page.packages.reduce((sum, item) => sum + item.downloads, 0);
           return (
             <dl className="stats">
               <div>
@@ -62,13 +61,6 @@ function PackagesPanel(): ReactNode {
                 <dt>Versions</dt>
                 <dd>
                   {versions}
-                  {more}
-                </dd>
-              </div>
-              <div>
-                <dt>Downloads</dt>
-                <dd>
-                  {downloads}
                   {more}
                 </dd>
               </div>

@@ -10,10 +10,11 @@ import { useLocation } from "../router/use-location.ts";
 import { PackageDependencies } from "./package-dependencies.tsx";
 import { PackageDownloadsPanel } from "./package-downloads-panel.tsx";
 import { PackageInstallPanel } from "./package-install-panel.tsx";
+import { PackageReadmePanel } from "./package-readme-panel.tsx";
 import { PackageVersionsTable } from "./package-versions-table.tsx";
 import "./package-screens.css";
 
-/** One package (`/ui/packages/{vendor}/{name}`): what it is, how to install it, downloads, versions, dependencies. */
+/** One package (`/ui/packages/{vendor}/{name}`): what it is, how to install it, downloads, versions, README, dependencies. */
 export function PackageScreen(): ReactNode {
   const { api } = useSession();
   const name = packageNameOf(useLocation().pathname) ?? "";
@@ -84,6 +85,7 @@ export function PackageScreen(): ReactNode {
               <PackageDownloadsPanel item={item} />
             </div>
             <PackageVersionsTable versions={item.versions} />
+            <PackageReadmePanel item={item} />
             <PackageDependencies item={item} />
           </>
         )}

@@ -1,33 +1,39 @@
 import type { ReactNode } from "react";
-import type { PackagePage } from "../api/api-types.ts";
-import { useSession } from "../api/session-context.ts";
-import { useApiData } from "../api/use-api-data.ts";
+import type { DownloadOverview } from "../api/download-types.ts";
+import type { Loaded } from "../api/use-api-data.ts";
 import { LoadState } from "../components/load-state.tsx";
 import { AppLink } from "../router/app-link.tsx";
 import { packagePath } from "../router/package-route.ts";
-import { topByDownloads } from "./top-by-downloads.ts";
 
 const SHOWN = 5;
 
 /**
- * The most installed packages, all time, each with a bar in proportion to the first. Read from one
- * page of the package list (200, the API's largest): with more packages, among those 200.
+ * The packages installed most in the overview's period (GET /api/downloads `top`, across every
+ * package), each with a bar in proportion to the first.
  */
-export function TopPackagesPanel(): ReactNode {
-  const { api } = useSession();
-  const loaded = useApiData<PackagePage>(api, "/api/packages?limit=200");
+export function TopPackagesPanel(props: {
+  readonly loaded: Loaded<DownloadOverview> & { reload: () => void };
+}): ReactNode {
+  const { loaded } = props;
+  const counted = loaded.status === "ready" ? loaded.data : null;
   return (
     <section className="panel" aria-labelledby="top-packages-heading">
       <h2 id="top-packages-heading">Most installed</h2>
       <LoadState
         loaded={loaded}
-        what="packages"
-        isEmpty={(page) => topByDownloads(page.packages, SHOWN).length === 0}
-        empty={<p>No installs reported yet.</p>}
+        what="the most installed packages"
+        isEmpty={(counts) => counts.top.length === 0}
+        empty={
+          counted !== null && counted.total > 0 ? (
+            <p>No installs in the last {counted.days} days.</p>
+          ) : (
+            <p>No installs reported yet.</p>
+          )
+        }
       >
-        {(page) => {
-          const top = topByDownloads(page.packages, SHOWN);
-          const most = top[0]?.downloads ?? 1;
+        {(counts) => {
+          const top = counts.top.slice(0, SHOWN);
+          const most = Math.max(1, top[0]?.periodTotal ?? 1);
           return (
             <>
               <ol className="top-packages" data-testid="top-packages">
@@ -37,7 +43,7 @@ export function TopPackagesPanel(): ReactNode {
                       {item.name}
                     </AppLink>
                     <span>
-                      {item.downloads} {item.downloads === 1 ? "install" : "installs"}
+                      {item.periodTotal} {item.periodTotal === 1 ? "install" : "installs"}
                     </span>
                     <svg viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true" focusable="false">
                       <rect className="chart-track" x={0} y={0} width={100} height={8} />
@@ -45,16 +51,14 @@ export function TopPackagesPanel(): ReactNode {
                         className="chart-bar"
                         x={0}
                         y={0}
-                        width={Math.max(1, Math.round((item.downloads / most) * 100))}
+                        width={Math.max(1, Math.round((item.periodTotal / most) * 100))}
                         height={8}
                       />
                     </svg>
                   </li>
                 ))}
               </ol>
-              {page.next_cursor === null ? null : (
-                <p className="hint">Among the first {page.packages.length} packages by name.</p>
-              )}
+              <p className="hint">In the last {counts.days} days.</p>
             </>
           );
         }}
