@@ -13,8 +13,8 @@ import { createFirstAdmin, submitSignIn, watchDashboardPage } from "../support/d
 const ADMIN = { email: "root@example.com", password: "correct horse battery 42", name: "Root Admin" };
 const VIEWER = { email: "vic@example.com", password: "plum orchard sunrise 77", name: "Vic Viewer" };
 const AUDITOR = { email: "audra@example.com", password: "granite meadow violin 64", name: "Audra Auditor" };
-/** More packages than one page of the list (50), so that "Load more" has a page to append. */
-const FILLERS = 52;
+/** More packages than two pages of the list (50): one for scrolling to append, one for "Load more". */
+const FILLERS = 102;
 /** Refusals this test provokes on purpose (the signed-out session check, unknown packages), which the browser logs as failed loads. */
 const EXPECTED_REFUSALS: readonly (readonly [number, RegExp])[] = [
   [401, /^\/api\/session$/],
@@ -180,7 +180,7 @@ describe.runIf(chromiumRequired())("the dashboard's package screens in Chromium"
     await publish("acme/widgets", "2.0.0-beta1");
     await publish("my.vendor/some_lib", "0.3.0");
     for (let index = 0; index < FILLERS; index += 1) {
-      await publish(`filler/package-${String(index).padStart(2, "0")}`, "0.1.0");
+      await publish(`filler/package-${String(index).padStart(3, "0")}`, "0.1.0");
     }
     // Installs reported by Composer today: 3 of 1.1.0, 2 of 1.0.0, 1 of the gears.
     const notified = await fetch(`${server.url}/downloads`, {
@@ -216,7 +216,10 @@ describe.runIf(chromiumRequired())("the dashboard's package screens in Chromium"
     const firstRow = await rows.first().textContent();
     await inspectDashboard(page, "packages-first-page");
 
-    // "Load more" by keyboard appends the next page under the first.
+    // The end of the list scrolling into view appends the next page under the first.
+    await page.getByRole("button", { name: "Load more" }).scrollIntoViewIfNeeded();
+    await expect.poll(() => rows.count()).toBe(100);
+    // "Load more" by keyboard appends the last.
     await page.getByRole("button", { name: "Load more" }).focus();
     await page.keyboard.press("Enter");
     await expect.poll(() => rows.count()).toBe(total);

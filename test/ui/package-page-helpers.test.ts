@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { PackageSummary } from "../../ui/src/api/api-types.ts";
 import { formatBytes } from "../../ui/src/components/format-bytes.ts";
 import { packageNameOf, packagePath } from "../../ui/src/router/package-route.ts";
-import { topByDownloads } from "../../ui/src/screens/top-by-downloads.ts";
 
 describe("package page addresses", () => {
   it("round-trip a package name", () => {
@@ -42,25 +40,5 @@ describe("formatBytes", () => {
 
   it("shows a dash for a negative or non-finite size", () => {
     expect([-1, Number.NaN, Number.POSITIVE_INFINITY].map(formatBytes)).toEqual(["—", "—", "—"]);
-  });
-});
-
-describe("topByDownloads", () => {
-  const item = (name: string, downloads: number): PackageSummary => ({
-    name,
-    description: null,
-    latestVersion: "1.0.0",
-    versionCount: 1,
-    downloads,
-    updatedAt: "2026-01-01T00:00:00.000Z",
-  });
-
-  it("ranks by downloads, ties by name, leaves out packages never installed", () => {
-    const ranked = topByDownloads(
-      [item("b/x", 3), item("a/y", 3), item("c/z", 0), item("d/w", 9), item("e/v", 1)],
-      3,
-    );
-    expect(ranked.map((entry) => entry.name)).toEqual(["d/w", "a/y", "b/x"]);
-    expect(topByDownloads([item("a/a", 1)], -1)).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { useSession } from "../api/session-context.ts";
 import { DateText } from "../components/date-text.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { TableScroll } from "../components/table-scroll.tsx";
+import { useWhenVisible } from "../components/use-when-visible.ts";
 import { AppLink } from "../router/app-link.tsx";
 import { packagePath } from "../router/package-route.ts";
 import { usePackagePages } from "./use-package-pages.ts";
@@ -11,7 +12,10 @@ import "./package-screens.css";
 /** How long typing must pause before the search is sent. */
 const SEARCH_DELAY_MS = 250;
 
-/** The packages the person may see, searched as they type, a page at a time, each linking to its page. */
+/**
+ * The packages the person may see, searched as they type, a page at a time (the next as the end of
+ * the list scrolls into view, or with "Load more"), each linking to its page.
+ */
 export function PackagesScreen(): ReactNode {
   const { api } = useSession();
   const [typed, setTyped] = useState("");
@@ -28,6 +32,12 @@ export function PackagesScreen(): ReactNode {
   }, [typed, query]);
   const list = usePackagePages(api, query);
   const count = list.packages.length;
+  // Infinite scroll: the end of the list near the window loads the next page (the button stays).
+  const endOfList = useWhenVisible<HTMLParagraphElement>(
+    list.loadMore,
+    count,
+    list.hasMore && !list.loadingMore && list.problem === null,
+  );
   return (
     <>
       <h1 tabIndex={-1}>Packages</h1>
@@ -116,7 +126,7 @@ export function PackagesScreen(): ReactNode {
           </div>
         )}
         {(list.hasMore || list.loadingMore) && list.problem === null ? (
-          <p>
+          <p ref={endOfList}>
             {/* aria-disabled rather than disabled: the button keeps the focus while the page loads. */}
             <button
               type="button"
