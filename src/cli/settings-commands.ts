@@ -19,7 +19,9 @@ export function registerSettingsCommands(
 ): void {
   const settings = program
     .command("settings")
-    .description("runtime settings: two-factor policy, audit retention (docs/settings.md)");
+    .description(
+      "runtime settings: two-factor policy, business hours, audit retention, audit IP mode (docs/settings.md)",
+    );
 
   settings
     .command("get")

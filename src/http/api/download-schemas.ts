@@ -1,19 +1,14 @@
 import { z } from "zod";
 import { TOP_PACKAGES } from "../../catalog/download-overview.ts";
 import { DOWNLOAD_DAYS } from "../../catalog/package-browser.ts";
-
-const DAYS_MESSAGE = `must be a whole number from 1 to ${DOWNLOAD_DAYS.max}`;
+import { wholeNumberParameter } from "../openapi/common-schemas.ts";
 
 export const downloadOverviewQuerySchema = z.object({
-  days: z
-    .string()
-    .regex(/^[0-9]{1,9}$/, DAYS_MESSAGE)
-    .transform(Number)
-    .pipe(z.number().int().min(1, DAYS_MESSAGE).max(DOWNLOAD_DAYS.max, DAYS_MESSAGE))
-    .optional()
-    .meta({
-      description: `Days of the per-day series, today included, 1-${DOWNLOAD_DAYS.max} (default ${DOWNLOAD_DAYS.default}).`,
-    }),
+  days: wholeNumberParameter(
+    1,
+    DOWNLOAD_DAYS.max,
+    `Days of the per-day series, today included, 1-${DOWNLOAD_DAYS.max} (default ${DOWNLOAD_DAYS.default}).`,
+  ),
 });
 
 export const downloadOverviewSchema = z

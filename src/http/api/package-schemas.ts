@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DOWNLOAD_DAYS, PACKAGE_PAGE_SIZE } from "../../catalog/package-browser.ts";
-import { instantSchema } from "../openapi/common-schemas.ts";
+import { instantSchema, wholeNumberParameter } from "../openapi/common-schemas.ts";
 
 export const uploadedVersionSchema = z
   .object({
@@ -19,18 +19,6 @@ export const deletedVersionSchema = z.object({
   version: z.string(),
   versionNormalized: z.string(),
 });
-
-/** A whole number from the query string, within a range; anything else is a 400 naming the field. */
-function wholeNumberParameter(min: number, max: number, description: string) {
-  const message = `must be a whole number from ${min} to ${max}`;
-  return z
-    .string()
-    .regex(/^[0-9]{1,9}$/, message)
-    .transform(Number)
-    .pipe(z.number().int().min(min, message).max(max, message))
-    .optional()
-    .meta({ description });
-}
 
 export const listPackagesQuerySchema = z.object({
   q: z
