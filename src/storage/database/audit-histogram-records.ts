@@ -1,8 +1,6 @@
-import { PostgresAdapter, sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from "kysely";
+import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import type { QueryNode } from "../../audit/search/audit-query.ts";
-import { DomainError } from "../../errors/domain-error.ts";
-import { AuditSearchIndex } from "./audit-search-index.ts";
-import { DEFAULT_INDEX_WAIT_MS } from "./audit-search-records.ts";
+import { AuditQueryScope, DEFAULT_INDEX_WAIT_MS } from "./audit-query-scope.ts";
 import { auditQueryCondition, type AuditQuerySqlOptions } from "./audit-query-sql.ts";
 import type { Database } from "./database-schema.ts";
 
@@ -27,9 +25,7 @@ export interface BucketGrid {
  */
 export class AuditHistogramRecords {
   readonly #db: Kysely<Database>;
-  readonly #options: AuditQuerySqlOptions;
-  readonly #index: AuditSearchIndex;
-  readonly #indexWaitMs: number;
+  readonly #scope: AuditQueryScope;
 
   constructor(
     db: Kysely<Database>,
@@ -37,10 +33,7 @@ export class AuditHistogramRecords {
     indexWaitMs = DEFAULT_INDEX_WAIT_MS,
   ) {
     this.#db = db;
-    const engine = db.getExecutor().adapter instanceof PostgresAdapter ? "postgres" : "sqlite";
-    this.#options = { engine, ipKeys };
-    this.#index = new AuditSearchIndex(db);
-    this.#indexWaitMs = indexWaitMs;
+    this.#scope = new AuditQueryScope(db, ipKeys, indexWaitMs);
   }
 
   /**
@@ -52,8 +45,8 @@ export class AuditHistogramRecords {
     query: QueryNode | null,
     window: CreatedWindow,
   ): Promise<{ first: string; last: string } | null> {
-    await this.#indexed();
-    const options = await this.#withSubjects(query);
+    await this.#scope.indexed();
+    const options = await this.#scope.optionsFor(query);
     const where = this.#where(query, window, options);
     const row = await this.#db
       .selectNoFrom((eb) => [
@@ -80,8 +73,8 @@ export class AuditHistogramRecords {
     window: CreatedWindow,
     grid: BucketGrid,
   ): Promise<Map<number, number>> {
-    await this.#indexed();
-    const options = await this.#withSubjects(query);
+    await this.#scope.indexed();
+    const options = await this.#scope.optionsFor(query);
     const rows = await this.#db
       .selectFrom("audit_search")
       .select([this.#bucket(grid).as("bucket"), (eb) => eb.fn.countAll<number | string>().as("n")])
@@ -98,7 +91,7 @@ export class AuditHistogramRecords {
    */
   #bucket(grid: BucketGrid): RawBuilder<number | string> {
     const { firstStartSeconds: start, widthSeconds: width } = grid;
-    if (this.#options.engine === "postgres") {
+    if (this.#scope.options.engine === "postgres") {
       return sql<string>`div(floor(extract(epoch from cast(audit_search.timestamp as timestamptz)))::numeric - ${String(start)}::numeric, ${String(width)}::numeric)`;
     }
     return sql<number>`(unixepoch(audit_search.timestamp) - cast(${start} as integer)) / cast(${width} as integer)`;
@@ -116,50 +109,5 @@ export class AuditHistogramRecords {
       if (window.to !== null) conditions.push(eb("audit_search.timestamp", "<", window.to));
       return conditions.length === 0 ? sql<SqlBool>`1 = 1` : eb.and(conditions);
     };
-  }
-
-  /** As the search: the exact `actor:` values' subjects looked up first (audit-search-records.ts). */
-  async #withSubjects(query: QueryNode | null): Promise<AuditQuerySqlOptions> {
-    const values = [...new Set(query === null ? [] : actorValues(query))];
-    if (values.length === 0) return this.#options;
-    const rows = await this.#db
-      .selectFrom("audit_subjects")
-      .select(["id", "email", "name"])
-      .where((eb) => eb.or([eb("email", "in", values), eb("name", "in", values)]))
-      .execute();
-    const subjects = new Map(
-      values.map((value) => [
-        value,
-        rows.filter((row) => row.email === value || row.name === value).map((row) => row.id),
-      ]),
-    );
-    return { ...this.#options, subjects };
-  }
-
-  /** As the search: the index caught up with the log first, or a 503 saying how far it is. */
-  async #indexed(): Promise<void> {
-    const status = await this.#index.catchUp({ deadline: Date.now() + this.#indexWaitMs });
-    if (status.indexedThrough >= status.size) return;
-    throw new DomainError(
-      "unavailable",
-      "AuditSearchIndexing",
-      `the audit search index is catching up with the log (${status.indexedThrough} of ${status.size} events indexed); try again shortly`,
-      { indexed: status.indexedThrough, size: status.size, retryAfter: 5 },
-    );
-  }
-}
-
-/** The values of the exact `actor:`/`user:` terms of a query. */
-function actorValues(node: QueryNode): string[] {
-  switch (node.kind) {
-    case "and":
-    case "or":
-      return node.children.flatMap(actorValues);
-    case "not":
-      return actorValues(node.child);
-    case "term":
-      return node.field === "user" && !node.prefix ? [node.value] : [];
-    default:
-      return [];
   }
 }

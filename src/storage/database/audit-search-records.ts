@@ -1,9 +1,8 @@
-import { PostgresAdapter, sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from "kysely";
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from "kysely";
 import type { AuditQuery, QueryNode } from "../../audit/search/audit-query.ts";
 import type { SearchOrder } from "../../audit/search/search-cursor.ts";
-import { DomainError } from "../../errors/domain-error.ts";
 import { AUDIT_ROW_COLUMNS, type AuditRow } from "./audit-records.ts";
-import { AuditSearchIndex } from "./audit-search-index.ts";
+import { AuditQueryScope, DEFAULT_INDEX_WAIT_MS } from "./audit-query-scope.ts";
 import { auditQueryCondition, fts5Phrase, type AuditQuerySqlOptions } from "./audit-query-sql.ts";
 import type { Database } from "./database-schema.ts";
 
@@ -53,9 +52,6 @@ const TEXT_BATCHES = [4, 64] as const;
 
 type CountQuery = SelectQueryBuilder<Database, "audit_search", { n: number | string }>;
 
-/** How long a search waits for the search index to catch up with the log, by default. */
-export const DEFAULT_INDEX_WAIT_MS = 5000;
-
 /**
  * The fewest rows a page query asks the database for (the page keeps what it needs). With
  * `LIMIT 1`, PostgreSQL expects the first match early and walks the primary key for a rare
@@ -71,9 +67,7 @@ const MIN_LIMIT = 100;
  */
 export class AuditSearchRecords {
   readonly #db: Kysely<Database>;
-  readonly #options: AuditQuerySqlOptions;
-  readonly #index: AuditSearchIndex;
-  readonly #indexWaitMs: number;
+  readonly #scope: AuditQueryScope;
 
   /**
    * `indexWaitMs`: how long a search may spend catching the search index up before it is refused
@@ -85,10 +79,7 @@ export class AuditSearchRecords {
     indexWaitMs = DEFAULT_INDEX_WAIT_MS,
   ) {
     this.#db = db;
-    const engine = db.getExecutor().adapter instanceof PostgresAdapter ? "postgres" : "sqlite";
-    this.#options = { engine, ipKeys };
-    this.#index = new AuditSearchIndex(db);
-    this.#indexWaitMs = indexWaitMs;
+    this.#scope = new AuditQueryScope(db, ipKeys, indexWaitMs);
   }
 
   async page(request: AuditPageRequest): Promise<AuditRow[]> {
@@ -98,13 +89,13 @@ export class AuditSearchRecords {
     const to = lowest(order === "desc" && afterSeq !== null ? afterSeq - 1 : null, maxSeq);
     // Without a filter, the log's primary key in order is the plan.
     if (query === null) return this.#all(order, limit, { from, to });
-    await this.#indexed(maxSeq);
-    const options = await this.#withSubjects(query);
-    const text = this.#options.engine === "sqlite" ? topLevelText(query) : [];
+    await this.#scope.indexed(maxSeq);
+    const options = await this.#scope.optionsFor(query);
+    const text = this.#scope.options.engine === "sqlite" ? topLevelText(query) : [];
     if (text.length > 0) return this.#pageByText(query, options, text, order, limit, { from, to });
     const rows = await this.#probe(query, options, order, limit, from, to, PROBE);
     if (rows !== null) return rows;
-    if (this.#options.engine === "postgres" && hasText(query)) {
+    if (this.#scope.options.engine === "postgres" && hasText(query)) {
       // See seqOrder; a wider probe first keeps common text with a rarer filter
       // (`package:x Darwin`) on the primary key, where it is cheaper than the GIN index.
       const wider = await this.#probe(query, options, order, limit, from, to, PROBE * 10);
@@ -254,27 +245,6 @@ export class AuditSearchRecords {
     return rows.length > limit ? rows.slice(0, limit) : rows;
   }
 
-  /**
-   * The options with the subjects of the query's exact `actor:` values (their e-mail or name), in
-   * one lookup: the query then names the ids it looks for (see `subjects` in audit-query-sql.ts).
-   */
-  async #withSubjects(query: QueryNode): Promise<AuditQuerySqlOptions> {
-    const values = [...new Set(actorValues(query))];
-    if (values.length === 0) return this.#options;
-    const rows = await this.#db
-      .selectFrom("audit_subjects")
-      .select(["id", "email", "name"])
-      .where((eb) => eb.or([eb("email", "in", values), eb("name", "in", values)]))
-      .execute();
-    const subjects = new Map(
-      values.map((value) => [
-        value,
-        rows.filter((row) => row.email === value || row.name === value).map((row) => row.id),
-      ]),
-    );
-    return { ...this.#options, subjects };
-  }
-
   /** The newest seq (0 while the log is empty): where an export that starts now ends. */
   async maxSeq(): Promise<number> {
     const row = await this.#db
@@ -286,7 +256,7 @@ export class AuditSearchRecords {
 
   /** How many events match (for progress; a search page never needs it). */
   async count(query: AuditQuery, maxSeq: number | null = null): Promise<number> {
-    await this.#indexed(maxSeq);
+    await this.#scope.indexed(maxSeq);
     const count = (where?: (select: CountQuery) => CountQuery): Promise<number> => {
       const select = this.#db
         .selectFrom("audit_search")
@@ -304,32 +274,11 @@ export class AuditSearchRecords {
       ]);
       return all - newer;
     }
-    const options = await this.#withSubjects(query);
+    const options = await this.#scope.optionsFor(query);
     return count((select) => {
       const filtered = select.where((eb) => auditQueryCondition(eb, query, options));
       return maxSeq === null ? filtered : filtered.where("audit_search.seq", "<=", maxSeq);
     });
-  }
-
-  /**
-   * Catches the search index up to the log (up to `maxSeq` when given), so a search sees every
-   * event committed before it began. The indexer normally keeps up; after a burst, a migration or
-   * a deleted index this may take a while, and past the wait allowed a search is refused with
-   * how far the index has come rather than answered from part of the log.
-   */
-  async #indexed(maxSeq: number | null): Promise<void> {
-    const status = await this.#index.catchUp({
-      ...(maxSeq === null ? {} : { until: maxSeq }),
-      deadline: Date.now() + this.#indexWaitMs,
-    });
-    const target = maxSeq === null ? status.size : Math.min(maxSeq, status.size);
-    if (status.indexedThrough >= target) return;
-    throw new DomainError(
-      "unavailable",
-      "AuditSearchIndexing",
-      `the audit search index is catching up with the log (${status.indexedThrough} of ${status.size} events indexed); try again shortly`,
-      { indexed: status.indexedThrough, size: status.size, retryAfter: 5 },
-    );
   }
 
   /** Every matching event in the order, read in pages (constant memory, no cap). */
@@ -372,21 +321,6 @@ function topLevelText(query: QueryNode): Extract<QueryNode, { kind: "text" }>[] 
   return query.children.filter(
     (child): child is Extract<QueryNode, { kind: "text" }> => child.kind === "text",
   );
-}
-
-/** The values of the exact `actor:`/`user:` terms of a query. */
-function actorValues(node: QueryNode): string[] {
-  switch (node.kind) {
-    case "and":
-    case "or":
-      return node.children.flatMap(actorValues);
-    case "not":
-      return actorValues(node.child);
-    case "term":
-      return node.field === "user" && !node.prefix ? [node.value] : [];
-    default:
-      return [];
-  }
 }
 
 /** Whether the query has free text anywhere. */
