@@ -1,8 +1,9 @@
-import { DomainError, invalidInput } from "../errors/domain-error.ts";
+import { invalidInput } from "../errors/domain-error.ts";
 import type { AuditSearchRecords } from "../storage/database/audit-search-records.ts";
 import type { AuditEvent } from "./audit-event.ts";
 import { rowToEvent } from "./audit-row.ts";
 import type { AuditTrail } from "./audit-trail.ts";
+import { recordedAuditRead } from "./recorded-audit-read.ts";
 import { AuditQueryError, type AuditQuery } from "./search/audit-query.ts";
 import { parseAuditQuery } from "./search/parse-audit-query.ts";
 import { decodeSearchCursor, encodeSearchCursor, type SearchOrder } from "./search/search-cursor.ts";
@@ -69,29 +70,13 @@ export class AuditSearch {
       order: request.order?.slice(0, 32) ?? "desc",
       cursor: request.cursor?.slice(0, 64) ?? null,
     };
-    let page: AuditSearchPage;
-    try {
-      page = await this.page(request);
-    } catch (error) {
-      if (error instanceof DomainError) {
-        await trail.record({
-          event: "audit",
-          action: "searched",
-          outcome: "failure",
-          target: { type: "audit_log" },
-          details: { ...details, code: error.code, error: error.message },
-        });
-      }
-      throw error;
-    }
-    await trail.record({
-      event: "audit",
-      action: "searched",
-      outcome: "success",
-      target: { type: "audit_log" },
-      details: { ...details, returned: page.events.length, more: page.nextCursor !== null },
-    });
-    return page;
+    return recordedAuditRead(
+      trail,
+      "searched",
+      details,
+      () => this.page(request),
+      (page) => ({ returned: page.events.length, more: page.nextCursor !== null }),
+    );
   }
 
   /** Every matching event, streamed in pages (constant memory, no cap); for exports. */

@@ -1,7 +1,8 @@
-import { DomainError, invalidInput } from "../../errors/domain-error.ts";
+import { invalidInput } from "../../errors/domain-error.ts";
 import type { AuditHistogramRecords } from "../../storage/database/audit-histogram-records.ts";
 import { parseQuery } from "../audit-search.ts";
 import type { AuditTrail } from "../audit-trail.ts";
+import { recordedAuditRead } from "../recorded-audit-read.ts";
 import { AuditQueryError, type QueryNode } from "./audit-query.ts";
 import { histogramLayout } from "./histogram-layout.ts";
 import { parseInstant } from "./parse-created-range.ts";
@@ -108,34 +109,17 @@ export class AuditHistogram {
       from: request.from?.slice(0, 64) ?? null,
       to: request.to?.slice(0, 64) ?? null,
     };
-    let result: AuditHistogramResult;
-    try {
-      result = await this.count(request);
-    } catch (error) {
-      if (error instanceof DomainError) {
-        await trail.record({
-          event: "audit",
-          action: "histogram_read",
-          outcome: "failure",
-          target: { type: "audit_log" },
-          details: { ...details, code: error.code, error: error.message },
-        });
-      }
-      throw error;
-    }
-    await trail.record({
-      event: "audit",
-      action: "histogram_read",
-      outcome: "success",
-      target: { type: "audit_log" },
-      details: {
-        ...details,
+    return recordedAuditRead(
+      trail,
+      "histogram_read",
+      details,
+      () => this.count(request),
+      (result) => ({
         total: result.total,
         bucket_seconds: result.bucketSeconds,
         returned: result.buckets.length,
-      },
-    });
-    return result;
+      }),
+    );
   }
 }
 
