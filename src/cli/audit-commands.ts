@@ -8,6 +8,7 @@ import { invalidInput, notFound } from "../errors/domain-error.ts";
 import { registerAuditExportCommand } from "./audit-export-command.ts";
 import { registerAuditPrivacyCommands } from "./audit-privacy-commands.ts";
 import { registerAuditRetentionCommands } from "./audit-retention-commands.ts";
+import { registerAuditHistogramCommand } from "./audit-histogram-command.ts";
 import { registerAuditSearchCommand } from "./audit-search-command.ts";
 import { registerAuditSinkCommands } from "./audit-sink-commands.ts";
 import { registerAuditVerifyExportCommand } from "./audit-verify-export-command.ts";
@@ -28,6 +29,7 @@ export function registerAuditCommands(
 ): void {
   const audit = program.command("audit").description("search, export and verify the audit log");
   registerAuditSearchCommand(audit, io, run);
+  registerAuditHistogramCommand(audit, io, run);
   registerAuditExportCommand(audit, io, run);
   registerAuditVerifyExportCommand(audit, io, run);
   registerAuditRetentionCommands(audit, io, run);
