@@ -38,7 +38,6 @@ import { RepositoryService } from "./sources/repository-service.ts";
 import { ComposerProxy } from "./sources/composer/composer-proxy.ts";
 import { ComposerUpstreamClient } from "./sources/composer/composer-upstream-client.ts";
 import { ownViaName } from "./sources/composer/via-header.ts";
-import { ProxyRecords } from "./storage/database/proxy-records.ts";
 import { backgroundJobCatalog } from "./jobs/background-job-catalog.ts";
 import { JobBoard } from "./jobs/job-board.ts";
 import { PRODUCT_VERSION } from "./product-version.ts";
@@ -209,7 +208,7 @@ export async function openRuntime(
     });
     const proxy = new ComposerProxy({
       repositories: repositoryRecords,
-      records: new ProxyRecords(db),
+      records: repositoryRecords.proxy,
       client: upstreamClient,
       blobs,
       secrets,
@@ -340,7 +339,7 @@ export async function openRuntime(
       packageReadme: new PackageReadme({
         catalog: catalogRecords,
         blobs,
-        proxy: { records: new ProxyRecords(db), repositories: repositoryRecords },
+        proxy: { records: repositoryRecords.proxy, repositories: repositoryRecords },
         limits: { maxEntries: LIMITS.maxArchiveEntries },
       }),
       packages: new AuditedPackages({
